@@ -1,0 +1,21 @@
+# MMSegmentation's MobileNetV2-D8 + DeepLabV3 (Cityscapes, 80k) with the ASPP
+# decode head swapped for CCHead; backbone, auxiliary head, data and schedule
+# unchanged.
+_base_ = [
+    'mmseg::mobilenet_v2/mobilenet-v2-d8_deeplabv3_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
+    '../_base_/mmseg_ccnet.py'
+]
+model = dict(
+    decode_head=dict(
+        _delete_=True,
+        type='CCHead',
+        in_channels=320,
+        in_index=3,
+        channels=512,
+        recurrence=2,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

@@ -1,0 +1,18 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""CCNet for MMSegmentation.
+
+Importing this package (directly or through
+``custom_imports=dict(imports=['mmseg_ccnet'])``) makes MMSegmentation
+importable without compiled mmcv ops, lets mmengine checkpoints load with
+``torch.load(weights_only=True)`` and registers the plugin's modules in
+MMSegmentation's registries.
+"""
+from .compat import allow_checkpoint_globals, install_ops_fallback
+from .version import __version__
+
+install_ops_fallback()
+allow_checkpoint_globals()
+
+from .models import *  # noqa: E402,F401,F403
+
+__all__ = ['__version__']

@@ -1,0 +1,3 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .decode_heads import *  # noqa: F401,F403
+from .modules import *  # noqa: F401,F403

@@ -1,0 +1,109 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import Scale
+from mmengine.model import BaseModule
+
+from mmseg.registry import MODELS
+from mmseg.utils import OptConfigType
+
+
+def check_feature_map(x: torch.Tensor, channels: int, dims: int,
+                      layout: str) -> None:
+    """Raise a ValueError unless ``x`` is a feature map of the given layout.
+
+    Args:
+        x (Tensor): The tensor to check.
+        channels (int): Expected size of dimension 1.
+        dims (int): Expected number of dimensions.
+        layout (str): Human-readable layout for the message, e.g.
+            ``'(B, C, H, W)'``.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != dims:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x)
+        raise ValueError(f'expected a {dims}D feature map {layout} with '
+                         f'C={channels}, got {got}')
+    if x.size(1) != channels:
+        raise ValueError(f'expected a {dims}D feature map {layout} with '
+                         f'C={channels}, got {x.size(1)} channels (shape '
+                         f'{tuple(x.shape)})')
+
+
+@MODELS.register_module()
+class CrissCrossAttention(BaseModule):
+    """Criss-cross attention (CCA) of `CCNet
+    <https://arxiv.org/abs/1811.11721>`_.
+
+    Every position ``u = (i, j)`` attends to the ``H + W - 1`` positions on
+    its criss-cross path: its column ``{(i', j)}`` and its row ``{(i, j')}``.
+    ``u`` itself lies on both; it is counted once, in the row branch (masked
+    out of the column branch). One softmax runs over the column and row
+    energies together, and the module returns
+    ``gamma * aggregated_values + x`` with ``gamma`` initialised to 0.
+
+    Parameters and ``state_dict`` keys are those of
+    ``mmcv.ops.CrissCrossAttention`` (``query_conv``, ``key_conv``,
+    ``value_conv``, ``gamma.scale``), so weights trained with mmcv load as is.
+
+    Args:
+        in_channels (int): Channels C of the input feature map.
+        init_cfg (dict or list[dict], optional): Initialization config.
+            Defaults to None (PyTorch's default initialization).
+    """
+
+    def __init__(self, in_channels: int, init_cfg: OptConfigType = None):
+        super().__init__(init_cfg)
+        if in_channels < 8:
+            raise ValueError('CrissCrossAttention needs in_channels >= 8 '
+                             '(query and key have in_channels // 8 channels), '
+                             f'got {in_channels}')
+        self.in_channels = in_channels
+        self.query_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
+        self.key_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
+        self.value_conv = nn.Conv2d(in_channels, in_channels, 1)
+        self.gamma = Scale(0.)
+
+    def attention(self, x: torch.Tensor) -> torch.Tensor:
+        """Attention weights of every position over its criss-cross path.
+
+        Args:
+            x (Tensor): Feature map of shape (B, C, H, W).
+
+        Returns:
+            Tensor: Weights of shape (B, H, W, H + W). For position (i, j),
+            entry ``k < H`` weights the column position (k, j) (zero at
+            ``k == i``) and entry ``H + k`` the row position (i, k); each
+            row of weights sums to 1.
+        """
+        check_feature_map(x, self.in_channels, 4, '(B, C, H, W)')
+        query = self.query_conv(x)
+        key = self.key_conv(x)
+        height = x.size(2)
+        energy_col = torch.einsum('bchw,bckw->bhwk', query, key)
+        self_in_col = torch.eye(
+            height, dtype=torch.bool, device=x.device).unsqueeze(1)
+        energy_col = energy_col.masked_fill(self_in_col, float('-inf'))
+        energy_row = torch.einsum('bchw,bchk->bhwk', query, key)
+        return F.softmax(torch.cat([energy_col, energy_row], dim=-1), dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Aggregate the values on each position's criss-cross path.
+
+        Args:
+            x (Tensor): Feature map of shape (B, C, H, W).
+
+        Returns:
+            Tensor: ``gamma * out + x``, of shape (B, C, H, W).
+        """
+        attention = self.attention(x)
+        value = self.value_conv(x)
+        height = x.size(2)
+        out = torch.einsum('bhwk,bckw->bchw', attention[..., :height], value)
+        out = out + torch.einsum('bhwk,bchk->bchw', attention[..., height:],
+                                 value)
+        return self.gamma(out) + x
+
+    def extra_repr(self) -> str:
+        """Extra information in the module's repr."""
+        return f'in_channels={self.in_channels}'

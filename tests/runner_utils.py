@@ -1,0 +1,113 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Tiny generated data and config reductions for end-to-end runner tests."""
+import os.path as osp
+from pathlib import Path
+from typing import Tuple
+
+import mmcv
+import mmseg
+import numpy as np
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / 'configs'
+MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
+IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
+
+
+def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,
+                         seed: int = 0) -> str:
+    """Write a few random images and labels in Cityscapes' layout.
+
+    Each label map is made of vertical bands of train ids (0-18) and a band
+    of ignore (255); the image is the label's colour plus noise, so a model
+    can learn it in a few iterations.
+
+    Args:
+        root (str): Folder to create the data in.
+        num_train (int): Number of training images.
+        num_val (int): Number of validation images.
+        seed (int): Random seed.
+
+    Returns:
+        str: ``root``.
+    """
+    rng = np.random.default_rng(seed)
+    width, height = IMAGE_SIZE
+    for split, count in (('train', num_train), ('val', num_val)):
+        for index in range(count):
+            bands = rng.integers(0, 19, size=4)
+            label = np.repeat(bands, width // 4)[None].repeat(height, 0)
+            label[:4] = 255
+            image = (label[..., None] * 13 % 256 +
+                     rng.integers(0, 30, (height, width, 3))).astype(np.uint8)
+            name = f'city_{index:06d}_000019'
+            mmcv.imwrite(image, osp.join(root, 'leftImg8bit', split, 'city',
+                                         f'{name}_leftImg8bit.png'))
+            mmcv.imwrite(
+                label.astype(np.uint8),
+                osp.join(root, 'gtFine', split, 'city',
+                         f'{name}_gtFine_labelTrainIds.png'))
+    return root
+
+
+def shrink_config(cfg: Config,
+                  data_root: str,
+                  work_dir: str,
+                  max_iters: int = 4,
+                  crop: Tuple[int, int] = (32, 32)) -> Config:
+    """Reduce a Cityscapes config to a few iterations on tiny images.
+
+    The model keeps its architecture (and SyncBN) except that pretrained
+    weights are switched off; data loading runs in the main process.
+
+    Args:
+        cfg (Config): A Cityscapes training config, changed in place.
+        data_root (str): Folder written by :func:`make_tiny_cityscapes`.
+        work_dir (str): The runner's work dir.
+        max_iters (int): Training iterations. Defaults to 4.
+        crop (tuple[int, int]): Training crop (H, W). Defaults to (32, 32).
+
+    Returns:
+        Config: ``cfg``.
+    """
+    cfg.work_dir = work_dir
+    cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
+    cfg.model.data_preprocessor.size = crop
+    if cfg.model.test_cfg.get('mode') == 'slide':
+        cfg.model.test_cfg.crop_size = crop
+        cfg.model.test_cfg.stride = (crop[0] * 2 // 3, crop[1] * 2 // 3)
+    scale = IMAGE_SIZE
+    cfg.train_pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='RandomResize', scale=scale, ratio_range=(0.75, 1.5),
+             keep_ratio=True),
+        dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='PhotoMetricDistortion'),
+        dict(type='PackSegInputs')
+    ]
+    cfg.test_pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=scale, keep_ratio=True),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs')
+    ]
+    for name, pipeline in (('train_dataloader', cfg.train_pipeline),
+                           ('val_dataloader', cfg.test_pipeline),
+                           ('test_dataloader', cfg.test_pipeline)):
+        loader = cfg[name]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        loader.dataset.data_root = data_root
+        loader.dataset.pipeline = pipeline
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = 2
+    cfg.param_scheduler[0].end = max_iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.interval = 2
+    cfg.default_hooks.checkpoint.save_best = 'mIoU'
+    cfg.env_cfg.cudnn_benchmark = False
+    return cfg

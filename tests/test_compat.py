@@ -1,0 +1,220 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import collections
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+from mmseg.registry import MODELS
+from mmseg_ccnet import compat
+
+LITE = not compat.compiled_ops_available()
+needs_lite = pytest.mark.skipif(
+    not LITE, reason='the compiled mmcv is installed: no fallback in use')
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+
+
+@needs_lite
+def test_mmseg_needs_the_plugin_with_mmcv_lite():
+    """The problem being solved: plain mmseg does not import on mmcv-lite."""
+    result = run_python('import mmseg.models')
+    assert result.returncode != 0
+    assert "No module named 'mmcv._ext'" in result.stderr
+
+
+def test_mmseg_imports_after_the_plugin():
+    result = run_python(
+        'import mmseg_ccnet, mmseg.models\n'
+        'from mmseg.models.losses import FocalLoss\n'
+        'from mmseg.utils.mask_classification import seg_data_to_instance_data\n'
+        'from mmseg.models.decode_heads import san_head\n'
+        'print("ok")')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith('ok')
+
+
+def test_with_compiled_ops_nothing_is_replaced():
+    """If ``mmcv._ext`` is importable, ``mmcv.ops`` is left to mmcv.
+
+    The compat module is loaded on its own (the package would go on to
+    import mmseg, whose ``mmcv.ops`` import needs the real extension).
+    """
+    result = run_python(
+        'import importlib.machinery, importlib.util, sys, types\n'
+        'ext = types.ModuleType("mmcv._ext")\n'
+        'ext.__spec__ = importlib.machinery.ModuleSpec("mmcv._ext", None)\n'
+        'sys.modules["mmcv._ext"] = ext\n'
+        f'spec = importlib.util.spec_from_file_location("c", {compat.__file__!r})\n'
+        'compat = importlib.util.module_from_spec(spec)\n'
+        'spec.loader.exec_module(compat)\n'
+        'assert compat.compiled_ops_available()\n'
+        'assert compat.install_ops_fallback() is False\n'
+        'assert "mmcv.ops" not in sys.modules\n'
+        'print("untouched")')
+    assert result.returncode == 0, result.stderr
+    assert 'untouched' in result.stdout
+
+
+@needs_lite
+def test_other_ops_behave_as_not_installed():
+    import mmcv.ops
+    assert mmcv.ops.point_sample is compat.point_sample
+    assert mmcv.ops.sigmoid_focal_loss is compat.sigmoid_focal_loss
+    with pytest.raises(ModuleNotFoundError, match='mmcv.ops.PSAMask is a '
+                       'compiled mmcv op') as error:
+        from mmcv.ops import PSAMask  # noqa: F401
+    assert error.value.name == 'mmcv._ext'
+    with pytest.raises(ModuleNotFoundError):
+        import mmcv.ops.multi_scale_deform_attn  # noqa: F401
+    assert compat.install_ops_fallback() is True  # idempotent
+
+
+@needs_lite
+def test_config_needing_a_missing_op_fails_clearly():
+    head = dict(
+        type='PSAHead',
+        in_channels=32,
+        channels=16,
+        num_classes=3,
+        mask_size=(9, 9))
+    with pytest.raises(RuntimeError, match='PSAMask'):
+        MODELS.build(head)
+
+
+def test_point_sample_reads_pixel_centres():
+    feats = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).view(2, 3, 4, 5)
+    ys, xs = torch.tensor([0, 3, 2]), torch.tensor([4, 0, 2])
+    points = torch.stack([(xs + 0.5) / 5, (ys + 0.5) / 4], -1)
+    points = points.expand(2, 3, 2)
+    out = compat.point_sample(feats, points)
+    assert out.shape == (2, 3, 3)
+    torch.testing.assert_close(out, feats[:, :, ys, xs])
+    grid = points.view(2, 3, 1, 2)
+    assert compat.point_sample(feats, grid).shape == (2, 3, 3, 1)
+
+
+def focal_reference(logits, target, gamma, alpha, weight):
+    """Element by element, from the focal loss formula."""
+    loss = torch.zeros_like(logits)
+    for n in range(logits.size(0)):
+        for c in range(logits.size(1)):
+            p = torch.sigmoid(logits[n, c])
+            if target[n] == c:
+                value = -alpha * (1 - p)**gamma * torch.log(p)
+            else:
+                value = -(1 - alpha) * p**gamma * torch.log(1 - p)
+            w = weight[target[n]] if weight is not None else 1.0
+            loss[n, c] = value * w
+    return loss
+
+
+@pytest.mark.parametrize('use_weight', [False, True])
+def test_sigmoid_focal_loss_matches_formula(use_weight):
+    torch.manual_seed(0)
+    logits = torch.randn(6, 4, dtype=torch.float64)
+    target = torch.tensor([0, 3, 1, 1, 2, 0])
+    weight = torch.rand(4, dtype=torch.float64) if use_weight else None
+    ref = focal_reference(logits, target, 2.0, 0.25, weight)
+    loss = compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight,
+                                     'none')
+    torch.testing.assert_close(loss, ref)
+    torch.testing.assert_close(
+        compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight),
+        ref.sum() / 6)
+    torch.testing.assert_close(
+        compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight, 'sum'),
+        ref.sum())
+
+
+def test_sigmoid_focal_loss_background_target_is_all_negative():
+    logits = torch.randn(2, 3)
+    loss = compat.sigmoid_focal_loss(logits, torch.tensor([3, 3]), 2.0, 0.25,
+                                     None, 'none')
+    p = logits.sigmoid()
+    torch.testing.assert_close(loss, -(0.75) * p**2 * torch.log(1 - p))
+
+
+def test_mmseg_focal_loss_wrapper_runs_on_the_stand_in():
+    """mmseg's CUDA-path wrapper, fed by the stand-in, equals its Python one."""
+    from mmseg.models.losses import focal_loss
+    assert focal_loss._sigmoid_focal_loss is compat.sigmoid_focal_loss or \
+        not LITE
+    torch.manual_seed(0)
+    pred = torch.randn(10, 4, dtype=torch.float64)
+    target = torch.randint(0, 4, (10, ))
+    one_hot = torch.nn.functional.one_hot(target, 4).to(pred)
+    loss = focal_loss.sigmoid_focal_loss(pred, target, one_hot, alpha=0.25)
+    ref = focal_loss.py_sigmoid_focal_loss(pred, one_hot, alpha=0.25)
+    torch.testing.assert_close(loss, ref)
+
+
+def save(obj, path):
+    torch.save(obj, path)
+    return str(path)
+
+
+class Foreign:
+    """A class no checkpoint should be allowed to instantiate."""
+
+
+@pytest.mark.parametrize('payload, name', [
+    (Foreign(), 'test_compat.Foreign'),
+    (np.float64(0.5), 'numpy._core.multiarray.scalar'),
+    (os.system, 'posix.system'),
+])
+def test_checkpoint_with_foreign_global_is_refused_by_name(
+        tmp_path, payload, name):
+    path = save(dict(state_dict={}, meta=dict(x=payload)), tmp_path / 'c.pth')
+    with pytest.raises(pickle.UnpicklingError, match=name.split('.')[-1]):
+        CheckpointLoader.load_checkpoint(path, map_location='cpu')
+
+
+def test_history_buffer_of_mmengine_needs_getattr_and_is_refused(tmp_path):
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    path = save(dict(message_hub=dict(log_scalars=dict(loss=buffer))),
+                tmp_path / 'c.pth')
+    with pytest.raises(pickle.UnpicklingError, match='getattr'):
+        CheckpointLoader.load_checkpoint(path, map_location='cpu')
+
+
+def test_loadable_checkpoint_round_trips(tmp_path):
+    buffer = HistoryBuffer()
+    for value in (1.5, 2.5, 4.0):
+        buffer.update(value, count=2)
+    checkpoint = dict(
+        state_dict=collections.OrderedDict(w=torch.ones(2)),
+        message_hub=dict(
+            log_scalars=collections.OrderedDict(loss=buffer),
+            runtime_info=dict(
+                best_score=np.float32(0.25),
+                eta=np.float64(3.0),
+                nested=[np.int64(3), (np.float64(1.0), 'a')])),
+        meta=dict(array=np.arange(4, dtype=np.int64),
+                  dataset_meta=dict(classes=('a', 'b'))))
+    path = save(compat.to_loadable(checkpoint), tmp_path / 'c.pth')
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
+    loaded = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    restored = loaded['message_hub']['log_scalars']['loss']
+    assert type(restored) is HistoryBuffer
+    np.testing.assert_array_equal(restored.data[0], [1.5, 2.5, 4.0])
+    np.testing.assert_array_equal(restored.data[1], [2, 2, 2])
+    assert restored.mean() == pytest.approx(8 / 6)  # sum(log) / sum(count)
+    info = loaded['message_hub']['runtime_info']
+    assert info['best_score'] == 0.25 and type(info['best_score']) is float
+    assert info['nested'] == [3, (1.0, 'a')]
+    np.testing.assert_array_equal(loaded['meta']['array'], np.arange(4))
+    assert isinstance(loaded['message_hub']['log_scalars'],
+                      collections.OrderedDict)

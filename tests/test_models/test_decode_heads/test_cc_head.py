@@ -1,0 +1,135 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import mmseg.models.decode_heads.cc_head as mmseg_cc_head
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
+from mmseg.registry import MODELS
+from mmseg_ccnet.models import CCHead, CrissCrossAttention
+from runner_utils import CONFIGS, MMSEG_CONFIGS
+
+HEAD = dict(
+    in_channels=32,
+    channels=16,
+    num_classes=5,
+    dropout_ratio=0.1,
+    norm_cfg=dict(type='BN', requires_grad=True),
+    align_corners=False)
+
+
+@pytest.fixture
+def mmseg_cc_head_class(monkeypatch):
+    """MMSegmentation 1.2.2's own CCHead class, with our attention inside.
+
+    mmseg's module falls back to ``CrissCrossAttention = None`` without
+    compiled mmcv; the class itself is unchanged.
+    """
+    monkeypatch.setattr(mmseg_cc_head, 'CrissCrossAttention',
+                        CrissCrossAttention)
+    return mmseg_cc_head.CCHead
+
+
+def inputs(batch=2, size=(9, 7)):
+    return [torch.randn(batch, 8, *size), torch.randn(batch, 32, *size)]
+
+
+def test_registry_builds_the_plugin_head():
+    assert MODELS.get('CCHead') is CCHead
+    assert CCHead is not mmseg_cc_head.CCHead
+    head = MODELS.build(dict(type='CCHead', in_index=1, **HEAD))
+    assert isinstance(head, CCHead) and head.recurrence == 2
+
+
+@pytest.mark.parametrize('concat_input', [True, False])
+def test_same_keys_and_output_as_mmseg_cchead(mmseg_cc_head_class,
+                                              concat_input):
+    torch.manual_seed(0)
+    theirs = mmseg_cc_head_class(
+        recurrence=2, in_index=1, concat_input=concat_input, **HEAD)
+    with torch.no_grad():
+        theirs.cca.gamma.scale.fill_(0.3)
+    ours = CCHead(recurrence=2, in_index=1, concat_input=concat_input, **HEAD)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    feats = inputs()
+    ours.eval(), theirs.eval()
+    torch.testing.assert_close(ours(feats), theirs(feats))
+
+
+def build_ccnet(config: str):
+    cfg = Config.fromfile(config)
+    cfg.model.pretrained = None
+    return MODELS.build(cfg.model)
+
+
+def test_full_ccnet_checkpoint_of_mmseg_loads_without_missing_keys(
+        mmseg_cc_head_class, monkeypatch, tmp_path):
+    """A CCNet R-50 saved by mmseg's own classes loads strictly into ours.
+
+    The checkpoint is written the way MMSegmentation's v0.5 model zoo files
+    are (legacy serialization, ``meta`` with CLASSES/PALETTE, a
+    ``state_dict``), from the model that mmseg's own CCNet config builds.
+    """
+    config = str(CONFIGS / 'ccnet' /
+                 'ccnet_r50-d8_4xb2-40k_cityscapes-512x1024.py')
+    monkeypatch.setitem(MODELS._module_dict, 'CCHead', mmseg_cc_head_class)
+    theirs = build_ccnet(
+        str(MMSEG_CONFIGS / 'ccnet' /
+            'ccnet_r50-d8_4xb2-40k_cityscapes-512x1024.py')).eval()
+    monkeypatch.undo()
+    assert type(theirs.decode_head) is mmseg_cc_head.CCHead
+    with torch.no_grad():
+        theirs.decode_head.cca.gamma.scale.fill_(0.2)
+    checkpoint = tmp_path / 'ccnet_r50-d8_512x1024_40k_cityscapes.pth'
+    torch.save(
+        dict(
+            meta=dict(
+                mmseg_version='0.5.0+b57fb2b',
+                config='model = dict(...)',
+                CLASSES=('road', 'sidewalk'),
+                PALETTE=[[128, 64, 128], [244, 35, 232]],
+                epoch=1,
+                iter=40000,
+                time='Tue Jun 16 14:25:17 2020'),
+            state_dict=theirs.state_dict()),
+        checkpoint,
+        _use_new_zipfile_serialization=False)
+
+    ours = build_ccnet(config).eval()
+    assert type(ours.decode_head) is CCHead
+    load_checkpoint(ours, str(checkpoint), strict=True)  # weights_only load
+    image = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            ours.encode_decode(image, [dict(img_shape=(64, 64))]),
+            theirs.encode_decode(image, [dict(img_shape=(64, 64))]))
+
+
+def test_recurrence_passes_share_one_attention():
+    head = CCHead(recurrence=3, in_index=1, **HEAD).eval()
+    with torch.no_grad():
+        head.cca.gamma.scale.fill_(0.5)
+    feats = inputs(batch=1)
+    x = feats[1]
+    expected = head.convs[0](x)
+    for _ in range(3):
+        expected = head.cca(expected)
+    expected = head.conv_cat(torch.cat([x, head.convs[1](expected)], 1))
+    torch.testing.assert_close(head._forward_feature(feats), expected)
+
+
+@pytest.mark.parametrize('bad, message', [
+    ([torch.randn(2, 8, 5, 5), torch.randn(2, 16, 5, 5)], 'got 16 channels'),
+    ([torch.randn(2, 8, 5, 5), torch.randn(32, 5, 5)], '4D feature map'),
+])
+def test_wrong_input_raises_value_error(bad, message):
+    with pytest.raises(ValueError, match=message):
+        CCHead(in_index=1, **HEAD)(bad)
+
+
+def test_constructor_errors():
+    with pytest.raises(TypeError, match='num_convs=2'):
+        CCHead(num_convs=1, **HEAD)
+    with pytest.raises(ValueError, match='recurrence'):
+        CCHead(recurrence=-1, **HEAD)

@@ -1,0 +1,72 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""The package carries its configs, tools and model index like OpenMMLab's."""
+import importlib.metadata
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+
+import mmseg_ccnet
+from runner_utils import REPO
+
+MIM = Path(mmseg_ccnet.__file__).parent / '.mim'
+SHIPPED = [
+    'model-index.yml', 'configs/ccnet/metafile.yaml',
+    'configs/ccnet/ccnet_r50-d8_4xb2-40k_cityscapes-512x1024.py',
+    'configs/_base_/mmseg_ccnet.py', 'tools/train.py', 'tools/test.py',
+    'tools/dist_train.sh'
+]
+
+
+def test_installed_package_has_mim_folder():
+    for name in SHIPPED:
+        assert (MIM / name).is_file(), name
+
+
+def test_model_index_points_at_configs_that_exist():
+    index = yaml.safe_load((MIM / 'model-index.yml').read_text())
+    for metafile in index['Import']:
+        meta = yaml.safe_load((MIM / metafile).read_text())
+        collections = {c['Name'] for c in meta['Collections']}
+        for model in meta['Models']:
+            assert (MIM / model['Config']).is_file(), model['Config']
+            assert model['In Collection'] in collections
+            assert Path(model['Config']).stem == model['Name']
+
+
+def test_mmcv_is_an_extra_not_a_requirement():
+    """mmcv-lite and mmcv share a folder: neither may be forced on a user."""
+    requires = [
+        Requirement(r) for r in importlib.metadata.requires('mmseg-ccnet')
+    ]
+    plain = {r.name: r for r in requires if r.marker is None}
+    extras = {(r.name, str(r.marker)): r for r in requires if r.marker}
+    assert 'mmcv' not in plain and 'mmcv-lite' not in plain
+    for name, extra in (('mmcv-lite', 'lite'), ('mmcv', 'full')):
+        spec = extras[(name, f'extra == "{extra}"')].specifier
+        assert '2.1.0' in spec and '2.2.0' not in spec
+        assert spec.contains('2.0.0rc4', prereleases=True)
+    assert '80.10.2' in plain['setuptools'].specifier
+    assert '81.0' not in plain['setuptools'].specifier
+    assert '0.10.7' in plain['mmengine'].specifier
+    assert '1.2.2' in plain['mmsegmentation'].specifier
+    assert '2.13.0' in plain['torch'].specifier
+
+
+def test_wheel_contains_mim_files(tmp_path):
+    result = subprocess.run([
+        sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+        '--no-build-isolation', '-q', '-w',
+        str(tmp_path), str(REPO)
+    ],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    wheel, = tmp_path.glob('mmseg_ccnet-*.whl')
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in SHIPPED:
+        assert f'mmseg_ccnet/.mim/{name}' in names, name

@@ -1,0 +1,73 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Test a segmentor; the command line of MMSegmentation's tools/test.py."""
+import argparse
+
+import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+from mmengine.config import Config
+from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file (path or URL)')
+    parser.add_argument(
+        '--out',
+        help='directory to save the predictions (as PNG label maps)')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory (inside the work dir) to save painted images')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--tta', action='store_true', help='test-time augmentation')
+    add_runner_args(parser)
+    return parser.parse_args()
+
+
+def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """Switch on mmseg's SegVisualizationHook for ``--show``/``--show-dir``.
+
+    Args:
+        cfg (Config): The config to change in place.
+        args (Namespace): The parsed command line.
+
+    Raises:
+        KeyError: If the config has no ``default_hooks.visualization``.
+    """
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise KeyError('--show/--show-dir need a `visualization` entry '
+                       "(type='SegVisualizationHook') in default_hooks")
+    hooks.visualization.draw = True
+    if args.show:
+        hooks.visualization.show = True
+        hooks.visualization.wait_time = args.wait_time
+    if args.show_dir:
+        visualizer = cfg.visualizer
+        visualizer.save_dir = args.show_dir
+
+
+def main() -> None:
+    """Test with an mmengine runner built from the config."""
+    args = parse_args()
+    cfg = load_config(args)
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator.output_dir = args.out
+        cfg.test_evaluator.keep_results = True
+    build_runner(cfg).test()
+
+
+if __name__ == '__main__':
+    main()
