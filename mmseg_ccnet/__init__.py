@@ -13,6 +13,9 @@ from .version import __version__
 install_ops_fallback()
 allow_checkpoint_globals()
 
+from .datasets import *  # noqa: E402,F401,F403
+from .engine import *  # noqa: E402,F401,F403
+from .evaluation import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
 
 __all__ = ['__version__']

@@ -1,0 +1,4 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .cc_context import CrissCrossContextDataset
+
+__all__ = ['CrissCrossContextDataset']

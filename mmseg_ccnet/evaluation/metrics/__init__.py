@@ -1,0 +1,4 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .context_iou_metric import ContextIoUMetric
+
+__all__ = ['ContextIoUMetric']

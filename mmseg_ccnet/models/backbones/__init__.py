@@ -1,0 +1,4 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .local_convnet import LocalConvNet
+
+__all__ = ['LocalConvNet']

@@ -1,0 +1,244 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Context ablation: which decode head reaches which evidence.
+
+Trains the same model with different decode heads on the same data, seed and
+schedule (FCN without context, CCHead with R = 1, 2, 3, and MMSegmentation's
+non-local NLHead), then writes a markdown table, a JSON file and a plot of
+mIoU overall and per context level, training time per iteration and the
+head's peak memory.
+
+Example::
+
+    python tools/analysis/context_ablation.py \
+        configs/cc_context/ccnet_localconvnet_1xb16-2k_cc-context-64x64.py
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import re
+import tempfile
+from typing import Dict, List
+
+import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+from mmseg.registry import MODELS
+from torch.profiler import ProfilerActivity, profile
+
+VARIANTS = {
+    'FCN (no context)': dict(type='FCNHead', num_convs=2, concat_input=True),
+    'CCNet R=1': dict(type='CCHead', recurrence=1),
+    'CCNet R=2': dict(type='CCHead', recurrence=2),
+    'CCNet R=3': dict(type='CCHead', recurrence=3),
+    'Non-local': dict(
+        type='NLHead',
+        reduction=2,
+        use_scale=True,
+        mode='embedded_gaussian'),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config of the CCNet (CCHead) model')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/context_ablation',
+        help='where runs, table, JSON and plot go')
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        choices=list(VARIANTS),
+        default=list(VARIANTS),
+        help='which heads to train (default: all)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config for every variant')
+    return parser.parse_args()
+
+
+def slug(name: str) -> str:
+    """A file-system friendly version of a variant name."""
+    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
+
+
+def variant_head(base_head: dict, variant: dict) -> dict:
+    """The base config's decode head turned into a variant.
+
+    Args:
+        base_head (dict): ``model.decode_head`` of the config (a CCHead).
+        variant (dict): Type and arguments of the variant.
+
+    Returns:
+        dict: Head config with the base's shared arguments (channels,
+        classes, norm, loss, kernel size, ...) and the variant's own.
+    """
+    head = copy.deepcopy(base_head)
+    for key in ('recurrence', 'num_convs', 'concat_input'):
+        head.pop(key, None)
+    head.update(variant)
+    return head
+
+
+def head_peak_memory(head_cfg: dict, features: torch.Tensor) -> int:
+    """Peak CPU memory of one forward + backward pass of a decode head.
+
+    Measured with PyTorch's memory profiler timeline: the largest total of
+    live tensors during the pass, minus what was allocated before it
+    (weights and input).
+
+    Args:
+        head_cfg (dict): Config of the head.
+        features (Tensor): Its input at ``in_index``, (B, C, h, w).
+
+    Returns:
+        int: Peak bytes above the memory in use before the pass.
+    """
+    torch.manual_seed(0)
+    head = MODELS.build(head_cfg).train()
+    inputs = [features] * (head_cfg.get('in_index', 0) + 1)
+
+    def step():
+        head(inputs).sum().backward()
+
+    step()  # warm-up
+    head.zero_grad()
+    with profile(
+            activities=[ProfilerActivity.CPU],
+            profile_memory=True,
+            record_shapes=True,
+            with_stack=True) as prof:
+        step()
+    with tempfile.TemporaryDirectory() as folder:
+        path = osp.join(folder, 'timeline.json')
+        prof.export_memory_timeline(path, device='cpu')
+        with open(path) as file:
+            _, sizes = json.load(file)
+    totals = np.asarray(sizes).sum(axis=1)
+    return int(totals.max() - totals[0])
+
+
+def train_variant(cfg: Config, name: str, work_dir: str) -> Dict[str, float]:
+    """Train and validate one variant.
+
+    Args:
+        cfg (Config): The variant's full config.
+        name (str): Its name (for logs).
+        work_dir (str): Its work dir.
+
+    Returns:
+        dict: Validation metrics and the median seconds per training
+        iteration (after the first 10%).
+    """
+    cfg.work_dir = work_dir
+    cfg.experiment_name = slug(name)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    hub = runner.message_hub
+    times = hub.get_scalar('train/time').data[0]
+    result = {
+        key[len('val/'):]: float(hub.get_scalar(key).current())
+        for key in hub.log_scalars if key.startswith('val/')
+        and 'time' not in key
+    }
+    result['s/iter'] = float(np.median(times[len(times) // 10:]))
+    return result
+
+
+def markdown_table(results: Dict[str, dict]) -> str:
+    """The results as a markdown table."""
+    columns = [('mIoU', 'mIoU'), ('row.aAcc', 'acc. row-context px'),
+               ('global.aAcc', 'acc. global-context px'),
+               ('row.mIoU', 'mIoU row-context px'),
+               ('global.mIoU', 'mIoU global-context px'),
+               ('s/iter', 'train s/iter'),
+               ('head_peak_MB', 'head peak MB (fwd+bwd)')]
+    lines = [
+        '| head | ' + ' | '.join(title for _, title in columns) + ' |',
+        '|---' * (len(columns) + 1) + '|'
+    ]
+    for name, result in results.items():
+        cells = [
+            f'{result[key]:.3f}' if key == 's/iter' else f'{result[key]:.2f}'
+            for key, _ in columns
+        ]
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def plot(results: Dict[str, dict], path: str) -> None:
+    """Bar charts of accuracy per context level and of head memory."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    names: List[str] = list(results)
+    fig, (acc_ax, mem_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
+    keys = [('local.aAcc', 'local pixels'), ('row.aAcc', 'row context'),
+            ('global.aAcc', 'global context')]
+    width = 0.8 / len(keys)
+    positions = np.arange(len(names))
+    for offset, (key, label) in enumerate(keys):
+        acc_ax.bar(
+            positions + (offset - 1) * width,
+            [results[n][key] for n in names],
+            width,
+            label=label)
+    acc_ax.axhline(25, color='grey', linestyle='--', label='chance (1/4)')
+    acc_ax.set_ylabel('pixel accuracy (%)')
+    acc_ax.set_xticks(positions, names, rotation=20)
+    acc_ax.legend(fontsize=8)
+    acc_ax.set_title('Accuracy by where the evidence lies')
+    mem_ax.bar(names, [results[n]['head_peak_MB'] for n in names])
+    mem_ax.set_ylabel('MB')
+    mem_ax.set_title('Head peak memory, forward + backward')
+    mem_ax.tick_params(axis='x', rotation=20)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    """Train every variant, then write the table, JSON and plot."""
+    args = parse_args()
+    base = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        base.merge_from_dict(args.cfg_options)
+    base_head = base.model.decode_head
+    if base_head.type != 'CCHead':
+        raise ValueError(f'expected a CCHead config, got {base_head.type}')
+    with torch.no_grad():
+        features = MODELS.build(base.model.backbone)(torch.randn(
+            base.train_dataloader.batch_size, 3,
+            *base.model.data_preprocessor.size))[base_head.get('in_index', 0)]
+    results = {}
+    for index, name in enumerate(args.variants, start=1):
+        print_log(
+            f'[{index}/{len(args.variants)}] training {name}',
+            logger='current')
+        cfg = copy.deepcopy(base)
+        cfg.model.decode_head = variant_head(base_head, VARIANTS[name])
+        result = train_variant(cfg, name,
+                               osp.join(args.work_dir, slug(name)))
+        result['head_peak_MB'] = head_peak_memory(cfg.model.decode_head,
+                                                  features) / 2**20
+        results[name] = result
+        print_log(f'{name}: {result}', logger='current')
+    table = markdown_table(results)
+    with open(osp.join(args.work_dir, 'ablation.md'), 'w') as file:
+        file.write(table + '\n')
+    with open(osp.join(args.work_dir, 'ablation.json'), 'w') as file:
+        json.dump(results, file, indent=2)
+    plot(results, osp.join(args.work_dir, 'ablation.png'))
+    print(table)
+    print(f'written: {args.work_dir}/ablation.{{md,json,png}}')
+
+
+if __name__ == '__main__':
+    main()
