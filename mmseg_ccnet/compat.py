@@ -194,6 +194,8 @@ def allow_checkpoint_globals() -> None:
     constructor stay refused: a checkpoint that needs them fails with the
     global's name.
     """
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return  # torch < 2.4 loads with weights_only=False by default
     numpy_core = getattr(np, '_core', None) or np.core
     numeric_dtypes = [type(np.dtype(code)) for code in NUMERIC_TYPECODES]
     torch.serialization.add_safe_globals([

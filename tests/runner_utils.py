@@ -1,6 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Tiny generated data and config reductions for end-to-end runner tests."""
 import os.path as osp
+import subprocess
+import sys
 from pathlib import Path
 from typing import Tuple
 
@@ -13,6 +15,26 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
+
+
+def run_tool(tool: str, *args) -> str:
+    """Run ``tools/<tool>`` with this Python; fail the test on an error.
+
+    Args:
+        tool (str): Path of the script inside ``tools/``.
+        *args: Its command-line arguments (converted with ``str``).
+
+    Returns:
+        str: Its standard output and error.
+    """
+    result = subprocess.run(
+        [sys.executable, str(REPO / 'tools' / tool), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
 
 
 def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,

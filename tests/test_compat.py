@@ -72,6 +72,8 @@ def test_other_ops_behave_as_not_installed():
     import mmcv.ops
     assert mmcv.ops.point_sample is compat.point_sample
     assert mmcv.ops.sigmoid_focal_loss is compat.sigmoid_focal_loss
+    from mmseg.models.losses import focal_loss
+    assert focal_loss._sigmoid_focal_loss is compat.sigmoid_focal_loss
     with pytest.raises(ModuleNotFoundError, match='mmcv.ops.PSAMask is a '
                        'compiled mmcv op') as error:
         from mmcv.ops import PSAMask  # noqa: F401
@@ -103,6 +105,18 @@ def test_point_sample_reads_pixel_centres():
     torch.testing.assert_close(out, feats[:, :, ys, xs])
     grid = points.view(2, 3, 1, 2)
     assert compat.point_sample(feats, grid).shape == (2, 3, 3, 1)
+
+
+@pytest.mark.skipif(LITE, reason='needs the compiled mmcv to compare with')
+def test_point_sample_equals_compiled_mmcv():
+    import mmcv.ops
+    torch.manual_seed(0)
+    feats = torch.randn(2, 3, 7, 9)
+    points = torch.rand(2, 11, 2)
+    for align_corners in (False, True):
+        torch.testing.assert_close(
+            compat.point_sample(feats, points, align_corners),
+            mmcv.ops.point_sample(feats, points, align_corners))
 
 
 def focal_reference(logits, target, gamma, alpha, weight):
@@ -146,11 +160,15 @@ def test_sigmoid_focal_loss_background_target_is_all_negative():
     torch.testing.assert_close(loss, -(0.75) * p**2 * torch.log(1 - p))
 
 
-def test_mmseg_focal_loss_wrapper_runs_on_the_stand_in():
-    """mmseg's CUDA-path wrapper, fed by the stand-in, equals its Python one."""
+def test_mmseg_focal_loss_wrapper_runs_on_the_stand_in(monkeypatch):
+    """mmseg's CUDA-path wrapper, fed by the stand-in, equals its Python one.
+
+    (With mmcv-lite the stand-in is what mmseg imported; with the compiled
+    mmcv it is patched in, since mmcv's op has no CPU kernel.)
+    """
     from mmseg.models.losses import focal_loss
-    assert focal_loss._sigmoid_focal_loss is compat.sigmoid_focal_loss or \
-        not LITE
+    monkeypatch.setattr(focal_loss, '_sigmoid_focal_loss',
+                        compat.sigmoid_focal_loss)
     torch.manual_seed(0)
     pred = torch.randn(10, 4, dtype=torch.float64)
     target = torch.randint(0, 4, (10, ))

@@ -4,14 +4,13 @@
 Each config is reduced to tiny generated Cityscapes-layout images and a few
 iterations: train with validation (mmseg's IoUMetric), save, resume, test.
 """
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
-from runner_utils import CONFIGS, REPO, make_tiny_cityscapes, shrink_config
+from runner_utils import (CONFIGS, make_tiny_cityscapes, run_tool,
+                          shrink_config)
 
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
     'automatically reverted to BatchNormXd'
@@ -42,17 +41,6 @@ def data_root(tmp_path_factory):
     return make_tiny_cityscapes(str(tmp_path_factory.mktemp('cityscapes')))
 
 
-def run_tool(tool: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(REPO / 'tools' / tool), *args],
-        capture_output=True,
-        text=True,
-        timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    return output
-
-
 @pytest.mark.parametrize('case', list(CASES))
 def test_train_validate_resume_test(case, data_root, tmp_path):
     config, reduce = CASES[case]
@@ -64,13 +52,13 @@ def test_train_validate_resume_test(case, data_root, tmp_path):
     config_file = tmp_path / 'config.py'
     cfg.dump(str(config_file))
 
-    log = run_tool('train.py', str(config_file))
+    log = run_tool('train.py', config_file)
     assert SYNCBN_REVERTED in log
     assert 'Iter(val) [2/2]' in log and 'mIoU' in log
     assert (work_dir / 'iter_4.pth').is_file()
     assert list(work_dir.glob('best_mIoU_iter_*.pth'))
 
-    log = run_tool('train.py', str(config_file), '--resume', '--cfg-options',
+    log = run_tool('train.py', config_file, '--resume', '--cfg-options',
                    'train_cfg.max_iters=6', 'param_scheduler.0.end=6')
     assert f'Auto resumed from the latest checkpoint {work_dir}' in log
     assert 'resumed epoch: 0, iter: 4' in log
@@ -78,8 +66,7 @@ def test_train_validate_resume_test(case, data_root, tmp_path):
     assert (work_dir / 'iter_6.pth').is_file()
 
     out_dir = tmp_path / 'predictions'
-    log = run_tool('test.py', str(config_file), str(work_dir / 'iter_6.pth'),
-                   '--work-dir', str(tmp_path / 'test'), '--out',
-                   str(out_dir))
+    log = run_tool('test.py', config_file, work_dir / 'iter_6.pth',
+                   '--work-dir', tmp_path / 'test', '--out', out_dir)
     assert 'Iter(test) [2/2]' in log and 'mIoU' in log
     assert len(list(Path(out_dir).glob('*.png'))) == 2
