@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
 
 from mmseg.registry import MODELS
 from mmseg_ccnet import compat
@@ -17,6 +18,10 @@ from mmseg_ccnet import compat
 LITE = not compat.compiled_ops_available()
 needs_lite = pytest.mark.skipif(
     not LITE, reason='the compiled mmcv is installed: no fallback in use')
+WEIGHTS_ONLY_DEFAULT = digit_version(torch.__version__) >= digit_version('2.6')
+needs_weights_only = pytest.mark.skipif(
+    not WEIGHTS_ONLY_DEFAULT,
+    reason='torch < 2.6 loads with weights_only=False by default')
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
@@ -187,6 +192,7 @@ class Foreign:
     """A class no checkpoint should be allowed to instantiate."""
 
 
+@needs_weights_only
 @pytest.mark.parametrize('payload, name', [
     (Foreign(), 'test_compat.Foreign'),
     (np.float64(0.5), 'numpy._core.multiarray.scalar'),
@@ -199,6 +205,7 @@ def test_checkpoint_with_foreign_global_is_refused_by_name(
         CheckpointLoader.load_checkpoint(path, map_location='cpu')
 
 
+@needs_weights_only
 def test_history_buffer_of_mmengine_needs_getattr_and_is_refused(tmp_path):
     buffer = HistoryBuffer()
     buffer.update(1.5)
@@ -208,6 +215,7 @@ def test_history_buffer_of_mmengine_needs_getattr_and_is_refused(tmp_path):
         CheckpointLoader.load_checkpoint(path, map_location='cpu')
 
 
+@needs_weights_only
 def test_loadable_checkpoint_round_trips(tmp_path):
     buffer = HistoryBuffer()
     for value in (1.5, 2.5, 4.0):
