@@ -1,3 +1,4 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from .decode_heads import *  # noqa: F401,F403
 from .modules import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403
