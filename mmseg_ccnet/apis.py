@@ -4,10 +4,12 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
+from .cpu_distributed import setup_cpu_distributed
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -60,12 +62,17 @@ def load_config(args: argparse.Namespace) -> Config:
 def build_runner(cfg: Config) -> Runner:
     """Build the runner a config asks for (``runner_type``) or the default.
 
+    A distributed launch on a machine without CUDA is prepared for CPUs
+    first (see :func:`~mmseg_ccnet.cpu_distributed.setup_cpu_distributed`).
+
     Args:
         cfg (Config): A complete training/testing config.
 
     Returns:
         Runner: The runner.
     """
+    if cfg.launcher != 'none' and not torch.cuda.is_available():
+        setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

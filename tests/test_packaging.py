@@ -17,7 +17,11 @@ SHIPPED = [
     'model-index.yml', 'configs/ccnet/metafile.yaml',
     'configs/ccnet/ccnet_r50-d8_4xb2-40k_cityscapes-512x1024.py',
     'configs/_base_/mmseg_ccnet.py', 'tools/train.py', 'tools/test.py',
-    'tools/dist_train.sh'
+    'tools/dist_train.sh', 'configs/ccnet_paper/metafile.yaml',
+    'configs/ccnet_paper/README.md',
+    'configs/_base_/datasets/lip_473x473.py', 'tools/slurm_train.sh',
+    'tools/slurm_launch.sh', 'tools/image_demo.py',
+    'tools/dataset_converters/lip.py', 'tools/dataset_converters/camvid.py'
 ]
 
 
