@@ -1,8 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Tiny generated data and config reductions for end-to-end runner tests."""
+"""Tiny generated data, config reductions and script runs for tests."""
 import os.path as osp
+import subprocess
+import sys
 from pathlib import Path
-from typing import Tuple
+from typing import Dict, Tuple
 
 import mmcv
 import mmseg
@@ -13,6 +15,32 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
+
+
+def run_script(*args) -> str:
+    """Run a Python script in a new interpreter; fail the test if it fails.
+
+    Args:
+        *args: The script and its arguments (str or Path).
+
+    Returns:
+        str: Its stdout and stderr.
+    """
+    result = subprocess.run([sys.executable, *map(str, args)],
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def png_files(root: str) -> Dict[str, bytes]:
+    """Every PNG file below ``root``, by relative path, with its bytes."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(Path(root).rglob('*.png'))
+    }
 
 
 def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,
@@ -49,6 +77,14 @@ def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,
                 osp.join(root, 'gtFine', split, 'city',
                          f'{name}_gtFine_labelTrainIds.png'))
     return root
+
+
+def small_resnet(cfg: Config) -> Config:
+    """A ResNetV1c-18 with 16 base channels and heads to match."""
+    cfg.model.backbone.update(depth=18, stem_channels=16, base_channels=16)
+    cfg.model.decode_head.update(in_channels=128, channels=16)
+    cfg.model.auxiliary_head.update(in_channels=64, channels=16)
+    return cfg
 
 
 def shrink_config(cfg: Config,

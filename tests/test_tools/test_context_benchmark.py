@@ -1,7 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """The embedded context benchmark's config and tools, run for real (tiny)."""
 import json
-import subprocess
 import sys
 
 import mmcv
@@ -9,21 +8,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from runner_utils import CONFIGS, REPO
+from runner_utils import CONFIGS, REPO, run_script
 
 CONFIG = CONFIGS / 'cc_context' / \
     'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
 TOOLS = REPO / 'tools'
-
-
-def run(*args: str) -> str:
-    result = subprocess.run([sys.executable, *map(str, args)],
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    return output
 
 
 @pytest.fixture(scope='module')
@@ -47,7 +36,7 @@ def tiny_config(tmp_path_factory):
 @pytest.fixture(scope='module')
 def trained(tiny_config, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('work')
-    log = run(TOOLS / 'train.py', tiny_config, '--work-dir', work_dir)
+    log = run_script(TOOLS / 'train.py', tiny_config, '--work-dir', work_dir)
     return work_dir, log
 
 
@@ -69,18 +58,18 @@ def test_visualize_attention_writes_png(trained, tiny_config, tmp_path):
     cfg = Config.fromfile(tiny_config)
     image = f'{cfg.val_dataloader.dataset.data_root}/img_dir/val/00000.png'
     out = tmp_path / 'attention.png'
-    log = run(TOOLS / 'analysis' / 'visualize_attention.py', tiny_config,
-              work_dir / 'iter_4.pth', image, '--pixel', '22', '40',
-              '--out', out)
+    log = run_script(TOOLS / 'analysis' / 'visualize_attention.py',
+                     tiny_config, work_dir / 'iter_4.pth', image, '--pixel',
+                     '22', '40', '--out', out)
     assert '2 criss-cross passes' in log and 'feature position (5, 10)' in log
     picture = mmcv.imread(str(out))
     assert picture is not None and picture.shape[1] > picture.shape[0]
 
 
 def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
-    run(TOOLS / 'analysis' / 'context_ablation.py', tiny_config,
-        '--work-dir', tmp_path, '--variants', 'FCN (no context)',
-        'CCNet R=1', 'Non-local')
+    run_script(TOOLS / 'analysis' / 'context_ablation.py', tiny_config,
+               '--work-dir', tmp_path, '--variants', 'FCN (no context)',
+               'CCNet R=1', 'Non-local')
     results = json.loads((tmp_path / 'ablation.json').read_text())
     assert list(results) == ['FCN (no context)', 'CCNet R=1', 'Non-local']
     for result in results.values():

@@ -1,0 +1,5 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .loading import LoadClipFromFiles
+from .transforms import ClipPhotoMetricDistortion
+
+__all__ = ['ClipPhotoMetricDistortion', 'LoadClipFromFiles']

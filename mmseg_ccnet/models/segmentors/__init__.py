@@ -1,0 +1,4 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .video_encoder_decoder import VideoEncoderDecoder
+
+__all__ = ['VideoEncoderDecoder']
