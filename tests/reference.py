@@ -3,40 +3,90 @@
 import torch
 
 
-def criss_cross_mask(height: int, width: int) -> torch.Tensor:
+def criss_cross_mask(*sizes: int) -> torch.Tensor:
     """Which positions each position attends to in criss-cross attention.
 
+    The criss-cross path of a position is every position that differs from
+    it in at most one coordinate: its row and column in 2D (H + W - 1
+    positions), and in 3D also its temporal line (T + H + W - 2).
+
     Args:
-        height (int): H.
-        width (int): W.
+        *sizes (int): H, W (2D) or T, H, W (3D).
 
     Returns:
-        Tensor: Bool (H*W, H*W); entry (u, p) is True when p shares u's row
-        or column (u itself included once).
+        Tensor: Bool (N, N), N = prod(sizes), positions in row-major order;
+        entry (u, p) is True when p lies on u's path (u itself included
+        once).
     """
-    rows = torch.arange(height).repeat_interleave(width)
-    cols = torch.arange(width).repeat(height)
-    return (rows[:, None] == rows[None]) | (cols[:, None] == cols[None])
+    coords = torch.cartesian_prod(*(torch.arange(size) for size in sizes))
+    coords = coords.view(-1, len(sizes))
+    return (coords[:, None] != coords[None]).sum(-1) <= 1
 
 
 def dense_criss_cross(module, x: torch.Tensor) -> torch.Tensor:
-    """Full softmax attention over H*W positions restricted by the mask.
+    """Full softmax attention over all positions restricted by the mask.
 
     Args:
-        module: A CrissCrossAttention (its 1x1 convs and gamma are used).
-        x (Tensor): (B, C, H, W).
+        module: A CrissCrossAttention or CrissCrossAttention3D (its 1x1
+            convs and gamma are used).
+        x (Tensor): (B, C, H, W) or (B, C, T, H, W).
 
     Returns:
-        Tensor: (B, C, H, W), ``gamma * attended + x``.
+        Tensor: The shape of ``x``, ``gamma * attended + x``.
     """
-    batch, channels, height, width = x.shape
     query = module.query_conv(x).flatten(2)  # B, C', N
     key = module.key_conv(x).flatten(2)
     value = module.value_conv(x).flatten(2)  # B, C, N
     energy = query.transpose(1, 2) @ key  # B, N, N
-    mask = criss_cross_mask(height, width).to(x.device)
+    mask = criss_cross_mask(*x.shape[2:]).to(x.device)
     energy = energy.masked_fill(~mask, float('-inf'))
     attention = energy.softmax(dim=-1)
-    out = (value @ attention.transpose(1, 2)).view(batch, channels, height,
-                                                   width)
+    out = (value @ attention.transpose(1, 2)).view(x.shape)
     return module.gamma(out) + x
+
+
+def assert_matches_dense(module, x: torch.Tensor) -> None:
+    """Check a module's output and gradients against
+    :func:`dense_criss_cross` to 1e-5.
+
+    Args:
+        module: A CrissCrossAttention or CrissCrossAttention3D.
+        x (Tensor): Its input, with ``requires_grad=True``.
+    """
+    out = module(x)
+    ref = dense_criss_cross(module, x)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    grad_out = torch.randn_like(out)
+    params = [x] + list(module.parameters())
+    grads = torch.autograd.grad(out, params, grad_out)
+    ref_grads = torch.autograd.grad(ref, params, grad_out)
+    for grad, ref_grad in zip(grads, ref_grads):
+        torch.testing.assert_close(grad, ref_grad, rtol=1e-5, atol=1e-5)
+
+
+def reach(module, recurrence: int, *sizes: int) -> torch.Tensor:
+    """Which input positions influence each output of R attention passes.
+
+    Args:
+        module: A criss-cross attention with 8 input channels, applied
+            ``recurrence`` times with gamma set to 1 (in float64).
+        recurrence (int): Number of passes R.
+        *sizes (int): H, W (2D) or T, H, W (3D).
+
+    Returns:
+        Tensor: Bool (N, N), N = prod(sizes); entry (u, v) is True when
+        output u has a non-zero gradient with respect to input v.
+    """
+    torch.manual_seed(0)
+    module = module.double()
+    with torch.no_grad():
+        module.gamma.scale.fill_(1.0)
+    x = torch.randn(1, 8, *sizes, dtype=torch.float64)
+
+    def passes(inp):
+        for _ in range(recurrence):
+            inp = module(inp)
+        return inp.sum(1).flatten()
+
+    jacobian = torch.autograd.functional.jacobian(passes, x)
+    return jacobian.abs().sum(dim=(1, 2)).flatten(1) > 0

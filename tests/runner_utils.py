@@ -1,10 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Tiny generated data and config reductions for end-to-end runner tests."""
+"""Tiny generated data, config reductions and script runs for tests."""
 import os.path as osp
 import subprocess
 import sys
 from pathlib import Path
-from typing import Tuple
+from typing import Dict, Tuple
 
 import mmcv
 import mmseg
@@ -17,24 +17,30 @@ MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
 
 
-def run_tool(tool: str, *args) -> str:
-    """Run ``tools/<tool>`` with this Python; fail the test on an error.
+def run_script(*args) -> str:
+    """Run a Python script in a new interpreter; fail the test if it fails.
 
     Args:
-        tool (str): Path of the script inside ``tools/``.
-        *args: Its command-line arguments (converted with ``str``).
+        *args: The script and its arguments (str or Path).
 
     Returns:
-        str: Its standard output and error.
+        str: Its stdout and stderr.
     """
-    result = subprocess.run(
-        [sys.executable, str(REPO / 'tools' / tool), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600)
+    result = subprocess.run([sys.executable, *map(str, args)],
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output
+
+
+def png_files(root: str) -> Dict[str, bytes]:
+    """Every PNG file below ``root``, by relative path, with its bytes."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(Path(root).rglob('*.png'))
+    }
 
 
 def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,
@@ -71,6 +77,14 @@ def make_tiny_cityscapes(root: str, num_train: int = 4, num_val: int = 2,
                 osp.join(root, 'gtFine', split, 'city',
                          f'{name}_gtFine_labelTrainIds.png'))
     return root
+
+
+def small_resnet(cfg: Config) -> Config:
+    """A ResNetV1c-18 with 16 base channels and heads to match."""
+    cfg.model.backbone.update(depth=18, stem_channels=16, base_channels=16)
+    cfg.model.decode_head.update(in_channels=128, channels=16)
+    cfg.model.auxiliary_head.update(in_channels=64, channels=16)
+    return cfg
 
 
 def shrink_config(cfg: Config,

@@ -1,12 +1,15 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .base_clip_dataset import BaseClipDataset
 from .camvid import CAMVID_CLASSES, CAMVID_PALETTE, CamVidDataset
+from .camvid_video import CamVidVideoDataset
 from .cc_context import CrissCrossContextDataset
+from .cc_video import CrissCrossVideoDataset
 from .flip_pairs import FlipPairsMixin
 from .lip import LIPDataset
-from .transforms import PairedRandomFlip
+from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CamVidDataset',
-    'CrissCrossContextDataset', 'FlipPairsMixin', 'LIPDataset',
-    'PairedRandomFlip'
+    'BaseClipDataset', 'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CamVidDataset',
+    'CamVidVideoDataset', 'CrissCrossContextDataset', 'CrissCrossVideoDataset',
+    'FlipPairsMixin', 'LIPDataset'
 ]

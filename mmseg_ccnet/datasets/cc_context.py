@@ -1,20 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-import json
-import os
 import os.path as osp
-import shutil
-import tempfile
-
-import mmcv
-import numpy as np
-from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 from . import context_layout
-
-SPLITS = ('train', 'val')
-META_FILE = 'meta.json'
+from .generation import generate_once, item_rng, write_labelled
 
 
 def generation_meta(seed: int, num_train: int, num_val: int) -> dict:
@@ -43,21 +33,15 @@ def write_split(root: str, split: str, seed: int, count: int) -> None:
     Image ``i`` of split ``s`` depends only on ``(seed, s, i)``.
     """
     for index in range(count):
-        rng = np.random.default_rng([seed, SPLITS.index(split), index])
-        image, label, level = context_layout.render(rng)
-        name = f'{index:05d}.png'
-        mmcv.imwrite(
-            mmcv.rgb2bgr(image), osp.join(root, 'img_dir', split, name))
-        mmcv.imwrite(label, osp.join(root, 'ann_dir', split, name))
-        mmcv.imwrite(level, osp.join(root, 'level_dir', split, name))
+        image, label, level = context_layout.render(
+            item_rng(seed, split, index))
+        write_labelled(root, split, f'{index:05d}.png', image, label, level)
 
 
 def generate(data_root: str, seed: int, num_train: int, num_val: int) -> None:
     """Generate the dataset into ``data_root`` unless it is there already.
 
-    Files are written to a temporary folder beside ``data_root`` and moved
-    into place at the end, so an interrupted run leaves nothing half-done
-    and concurrent processes agree on one copy.
+    See :func:`~mmseg_ccnet.datasets.generation.generate_once`.
 
     Args:
         data_root (str): Target folder.
@@ -69,33 +53,9 @@ def generate(data_root: str, seed: int, num_train: int, num_val: int) -> None:
         ValueError: If ``data_root`` holds something else (another seed or
             size, or files that this dataset did not write).
     """
-    meta = generation_meta(seed, num_train, num_val)
-    if not osp.exists(data_root):
-        parent = osp.dirname(osp.abspath(data_root))
-        os.makedirs(parent, exist_ok=True)
-        print_log(
-            f'CrissCrossContextDataset: generating {num_train} + {num_val} '
-            f'images (seed {seed}) into {data_root}',
-            logger='current')
-        staging = tempfile.mkdtemp(prefix='.cc_context-', dir=parent)
-        for split, count in zip(SPLITS, (num_train, num_val)):
-            write_split(staging, split, seed, count)
-        with open(osp.join(staging, META_FILE), 'w') as file:
-            json.dump(meta, file, indent=2)
-        try:
-            os.rename(staging, data_root)
-        except OSError:  # another process finished first
-            shutil.rmtree(staging)
-    meta_path = osp.join(data_root, META_FILE)
-    found = None
-    if osp.isfile(meta_path):
-        with open(meta_path) as file:
-            found = json.load(file)
-    if found != meta:
-        raise ValueError(
-            f'{data_root} does not hold CrissCrossContextDataset generated '
-            f'with {meta} (found {found}); remove the folder or choose '
-            'another data_root')
+    generate_once(data_root, generation_meta(seed, num_train, num_val),
+                  write_split, seed, dict(train=num_train, val=num_val),
+                  'images')
 
 
 @DATASETS.register_module()

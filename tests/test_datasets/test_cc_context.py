@@ -9,6 +9,7 @@ import pytest
 from mmseg.registry import DATASETS
 from mmseg_ccnet.datasets import context_layout as layout
 from mmseg_ccnet.datasets.cc_context import generate, level_path
+from runner_utils import png_files
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),
@@ -24,32 +25,25 @@ def data_root(tmp_path_factory):
     return root
 
 
-def files(root):
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(Path(root).rglob('*.png'))
-    }
-
-
 def test_deterministic_for_a_seed(data_root, tmp_path):
     again = str(tmp_path / 'again')
     generate(again, seed=3, num_train=12, num_val=4)
-    assert files(again) == files(data_root)
+    assert png_files(again) == png_files(data_root)
     other = str(tmp_path / 'other')
     generate(other, seed=4, num_train=12, num_val=4)
-    assert files(other).keys() == files(data_root).keys()
-    assert files(other) != files(data_root)
+    assert png_files(other).keys() == png_files(data_root).keys()
+    assert png_files(other) != png_files(data_root)
 
 
 def test_layout_of_files(data_root):
-    names = files(data_root).keys()
+    names = png_files(data_root).keys()
     for split, count in (('train', 12), ('val', 4)):
         for folder in ('img_dir', 'ann_dir', 'level_dir'):
             assert sum(n.startswith(f'{folder}/{split}/') for n in names) \
                 == count
     meta = json.loads((Path(data_root) / 'meta.json').read_text())
     assert meta['seed'] == 3 and meta['num_images'] == dict(train=12, val=4)
-    assert not list(Path(data_root).parent.glob('.cc_context-*'))
+    assert not list(Path(data_root).parent.glob('.data-*'))  # staging
 
 
 def centre_colour(image, row, col):
@@ -148,7 +142,7 @@ def test_loads_through_mmseg_pipeline(data_root):
 
 
 def test_other_data_in_the_folder_is_not_touched(data_root):
-    before = files(data_root)
+    before = png_files(data_root)
     with pytest.raises(ValueError, match='remove the folder'):
         generate(data_root, seed=5, num_train=12, num_val=4)
-    assert files(data_root) == before
+    assert png_files(data_root) == before

@@ -8,10 +8,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from runner_utils import CONFIGS, REPO, run_tool
+from runner_utils import CONFIGS, REPO, run_script
 
 CONFIG = CONFIGS / 'cc_context' / \
     'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
+TOOLS = REPO / 'tools'
 
 
 @pytest.fixture(scope='module')
@@ -35,7 +36,7 @@ def tiny_config(tmp_path_factory):
 @pytest.fixture(scope='module')
 def trained(tiny_config, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('work')
-    log = run_tool('train.py', tiny_config, '--work-dir', work_dir)
+    log = run_script(TOOLS / 'train.py', tiny_config, '--work-dir', work_dir)
     return work_dir, log
 
 
@@ -57,18 +58,18 @@ def test_visualize_attention_writes_png(trained, tiny_config, tmp_path):
     cfg = Config.fromfile(tiny_config)
     image = f'{cfg.val_dataloader.dataset.data_root}/img_dir/val/00000.png'
     out = tmp_path / 'attention.png'
-    log = run_tool('analysis/visualize_attention.py', tiny_config,
-                   work_dir / 'iter_4.pth', image, '--pixel', '22', '40',
-                   '--out', out)
+    log = run_script(TOOLS / 'analysis' / 'visualize_attention.py',
+                     tiny_config, work_dir / 'iter_4.pth', image, '--pixel',
+                     '22', '40', '--out', out)
     assert '2 criss-cross passes' in log and 'feature position (5, 10)' in log
     picture = mmcv.imread(str(out))
     assert picture is not None and picture.shape[1] > picture.shape[0]
 
 
 def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
-    run_tool('analysis/context_ablation.py', tiny_config, '--work-dir',
-             tmp_path, '--variants', 'FCN (no context)', 'CCNet R=1',
-             'Non-local')
+    run_script(TOOLS / 'analysis' / 'context_ablation.py', tiny_config,
+               '--work-dir', tmp_path, '--variants', 'FCN (no context)',
+               'CCNet R=1', 'Non-local')
     results = json.loads((tmp_path / 'ablation.json').read_text())
     assert list(results) == ['FCN (no context)', 'CCNet R=1', 'Non-local']
     for result in results.values():
@@ -84,7 +85,7 @@ def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
 
 def test_context_maps_compose_the_passes():
     """``propagate`` equals multiplying by the dense attention matrix."""
-    sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
+    sys.path.insert(0, str(TOOLS / 'analysis'))
     try:
         from visualize_attention import context_maps
     finally:

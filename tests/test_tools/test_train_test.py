@@ -9,19 +9,11 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from runner_utils import (CONFIGS, make_tiny_cityscapes, run_tool,
-                          shrink_config)
+from runner_utils import (CONFIGS, REPO, make_tiny_cityscapes, run_script,
+                          shrink_config, small_resnet)
 
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
     'automatically reverted to BatchNormXd'
-
-
-def small_resnet(cfg: Config) -> Config:
-    """A ResNetV1c-18 with 16 base channels and heads to match."""
-    cfg.model.backbone.update(depth=18, stem_channels=16, base_channels=16)
-    cfg.model.decode_head.update(in_channels=128, channels=16)
-    cfg.model.auxiliary_head.update(in_channels=64, channels=16)
-    return cfg
 
 
 CASES = {
@@ -41,6 +33,10 @@ def data_root(tmp_path_factory):
     return make_tiny_cityscapes(str(tmp_path_factory.mktemp('cityscapes')))
 
 
+def run_tool(tool: str, *args: str) -> str:
+    return run_script(REPO / 'tools' / tool, *args)
+
+
 @pytest.mark.parametrize('case', list(CASES))
 def test_train_validate_resume_test(case, data_root, tmp_path):
     config, reduce = CASES[case]
@@ -52,13 +48,13 @@ def test_train_validate_resume_test(case, data_root, tmp_path):
     config_file = tmp_path / 'config.py'
     cfg.dump(str(config_file))
 
-    log = run_tool('train.py', config_file)
+    log = run_tool('train.py', str(config_file))
     assert SYNCBN_REVERTED in log
     assert 'Iter(val) [2/2]' in log and 'mIoU' in log
     assert (work_dir / 'iter_4.pth').is_file()
     assert list(work_dir.glob('best_mIoU_iter_*.pth'))
 
-    log = run_tool('train.py', config_file, '--resume', '--cfg-options',
+    log = run_tool('train.py', str(config_file), '--resume', '--cfg-options',
                    'train_cfg.max_iters=6', 'param_scheduler.0.end=6')
     assert f'Auto resumed from the latest checkpoint {work_dir}' in log
     assert 'resumed epoch: 0, iter: 4' in log
@@ -66,7 +62,8 @@ def test_train_validate_resume_test(case, data_root, tmp_path):
     assert (work_dir / 'iter_6.pth').is_file()
 
     out_dir = tmp_path / 'predictions'
-    log = run_tool('test.py', config_file, work_dir / 'iter_6.pth',
-                   '--work-dir', tmp_path / 'test', '--out', out_dir)
+    log = run_tool('test.py', str(config_file), str(work_dir / 'iter_6.pth'),
+                   '--work-dir', str(tmp_path / 'test'), '--out',
+                   str(out_dir))
     assert 'Iter(test) [2/2]' in log and 'mIoU' in log
     assert len(list(Path(out_dir).glob('*.png'))) == 2

@@ -1,4 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from .flip import PairedRandomFlip
+from .loading import LoadClipFromFiles
+from .transforms import ClipPhotoMetricDistortion
 
-__all__ = ['PairedRandomFlip']
+__all__ = ['ClipPhotoMetricDistortion', 'LoadClipFromFiles', 'PairedRandomFlip']

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from .cc_head import CCHead
+from .cc_head_3d import CCHead3D
 
-__all__ = ['CCHead']
+__all__ = ['CCHead', 'CCHead3D']

@@ -52,6 +52,12 @@ class CrissCrossAttention(BaseModule):
             Defaults to None (PyTorch's default initialization).
     """
 
+    #: Convolution type of the 1x1 query, key and value projections.
+    conv_type = nn.Conv2d
+    #: Number of dimensions and layout of the input feature map.
+    input_dims = 4
+    input_layout = '(B, C, H, W)'
+
     def __init__(self, in_channels: int, init_cfg: OptConfigType = None):
         super().__init__(init_cfg)
         if in_channels < 8:
@@ -59,10 +65,47 @@ class CrissCrossAttention(BaseModule):
                              '(query and key have in_channels // 8 channels), '
                              f'got {in_channels}')
         self.in_channels = in_channels
-        self.query_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
-        self.key_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
-        self.value_conv = nn.Conv2d(in_channels, in_channels, 1)
+        self.query_conv = self.conv_type(in_channels, in_channels // 8, 1)
+        self.key_conv = self.conv_type(in_channels, in_channels // 8, 1)
+        self.value_conv = self.conv_type(in_channels, in_channels, 1)
         self.gamma = Scale(0.)
+
+    def energy(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+        """Energies of every position over its criss-cross path.
+
+        Args:
+            query (Tensor): Queries of shape (B, C', H, W).
+            key (Tensor): Keys of shape (B, C', H, W).
+
+        Returns:
+            Tensor: Energies of shape (B, H, W, H + W) in the layout of
+            :meth:`attention`, ``-inf`` at the own position in the column
+            part.
+        """
+        height = query.size(2)
+        energy_col = torch.einsum('bchw,bckw->bhwk', query, key)
+        self_in_col = torch.eye(
+            height, dtype=torch.bool, device=query.device).unsqueeze(1)
+        energy_col = energy_col.masked_fill(self_in_col, float('-inf'))
+        energy_row = torch.einsum('bchw,bchk->bhwk', query, key)
+        return torch.cat([energy_col, energy_row], dim=-1)
+
+    def aggregate(self, attention: torch.Tensor,
+                  value: torch.Tensor) -> torch.Tensor:
+        """Sum the values on each criss-cross path with the given weights.
+
+        Args:
+            attention (Tensor): Weights of shape (B, H, W, H + W), see
+                :meth:`attention`.
+            value (Tensor): Values of shape (B, C, H, W).
+
+        Returns:
+            Tensor: Aggregated values of shape (B, C, H, W).
+        """
+        height = value.size(2)
+        out = torch.einsum('bhwk,bckw->bchw', attention[..., :height], value)
+        return out + torch.einsum('bhwk,bchk->bchw', attention[..., height:],
+                                  value)
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """Attention weights of every position over its criss-cross path.
@@ -76,16 +119,10 @@ class CrissCrossAttention(BaseModule):
             ``k == i``) and entry ``H + k`` the row position (i, k); each
             row of weights sums to 1.
         """
-        check_feature_map(x, self.in_channels, 4, '(B, C, H, W)')
-        query = self.query_conv(x)
-        key = self.key_conv(x)
-        height = x.size(2)
-        energy_col = torch.einsum('bchw,bckw->bhwk', query, key)
-        self_in_col = torch.eye(
-            height, dtype=torch.bool, device=x.device).unsqueeze(1)
-        energy_col = energy_col.masked_fill(self_in_col, float('-inf'))
-        energy_row = torch.einsum('bchw,bchk->bhwk', query, key)
-        return F.softmax(torch.cat([energy_col, energy_row], dim=-1), dim=-1)
+        check_feature_map(x, self.in_channels, self.input_dims,
+                          self.input_layout)
+        energy = self.energy(self.query_conv(x), self.key_conv(x))
+        return F.softmax(energy, dim=-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Aggregate the values on each position's criss-cross path.
@@ -96,12 +133,7 @@ class CrissCrossAttention(BaseModule):
         Returns:
             Tensor: ``gamma * out + x``, of shape (B, C, H, W).
         """
-        attention = self.attention(x)
-        value = self.value_conv(x)
-        height = x.size(2)
-        out = torch.einsum('bhwk,bckw->bchw', attention[..., :height], value)
-        out = out + torch.einsum('bhwk,bchk->bchw', attention[..., height:],
-                                 value)
+        out = self.aggregate(self.attention(x), self.value_conv(x))
         return self.gamma(out) + x
 
     def extra_repr(self) -> str:

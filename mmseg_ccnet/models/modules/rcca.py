@@ -1,6 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from typing import Callable
+
 import torch
-import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
@@ -9,9 +10,8 @@ from mmseg.utils import ConfigType, OptConfigType
 from .criss_cross_attention import CrissCrossAttention, check_feature_map
 
 
-def criss_cross_context(x: torch.Tensor, conv_in: nn.Module,
-                        cca: nn.Module, conv_out: nn.Module,
-                        recurrence: int) -> torch.Tensor:
+def criss_cross_context(x: torch.Tensor, conv_in: Callable, cca: Callable,
+                        conv_out: Callable, recurrence: int) -> torch.Tensor:
     """The recurrent part of RCCA: ``conv_out(cca^R(conv_in(x)))``.
 
     Shared by :class:`RCCA` and :class:`CCHead`, whose submodules carry
@@ -19,10 +19,10 @@ def criss_cross_context(x: torch.Tensor, conv_in: nn.Module,
 
     Args:
         x (Tensor): Input feature map of shape (B, C_in, H, W).
-        conv_in (nn.Module): Reduces C_in to C channels.
-        cca (nn.Module): The criss-cross attention, applied ``recurrence``
+        conv_in (Callable): Reduces C_in to C channels.
+        cca (Callable): The criss-cross attention, applied ``recurrence``
             times with shared weights.
-        conv_out (nn.Module): Applied to the attended features.
+        conv_out (Callable): Applied to the attended features.
         recurrence (int): Number of attention passes R (0 for none).
 
     Returns:

@@ -1,0 +1,93 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Generating an embedded dataset into its folder, once and atomically."""
+import json
+import os
+import os.path as osp
+import shutil
+import tempfile
+from typing import Callable, Dict
+
+import mmcv
+import numpy as np
+from mmengine.logging import print_log
+
+META_FILE = 'meta.json'
+SPLITS = ('train', 'val')
+
+
+def item_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """The generator of item ``index`` of a split: it depends on nothing
+    else, so every item can be regenerated alone."""
+    return np.random.default_rng([seed, SPLITS.index(split), index])
+
+
+def write_labelled(root: str, split: str, name: str, image: np.ndarray,
+                   label: np.ndarray, level: np.ndarray) -> None:
+    """Write a labelled image with its label and level map as PNG files.
+
+    Args:
+        root (str): Dataset folder.
+        split (str): Split name.
+        name (str): File name, e.g. ``'00012.png'``.
+        image (np.ndarray): (H, W, 3) uint8 RGB, to ``img_dir/<split>``.
+        label (np.ndarray): (H, W) uint8 classes, to ``ann_dir/<split>``.
+        level (np.ndarray): (H, W) uint8 context levels, to
+            ``level_dir/<split>`` (see ``ContextIoUMetric``).
+    """
+    mmcv.imwrite(mmcv.rgb2bgr(image), osp.join(root, 'img_dir', split, name))
+    mmcv.imwrite(label, osp.join(root, 'ann_dir', split, name))
+    mmcv.imwrite(level, osp.join(root, 'level_dir', split, name))
+
+
+def generate_once(data_root: str, meta: dict,
+                  write_split: Callable[[str, str, int, int], None], seed: int,
+                  counts: Dict[str, int], items: str) -> None:
+    """Generate a dataset into ``data_root`` unless it is there already.
+
+    ``write_split(folder, split, seed, count)`` is called for every split
+    on a temporary folder beside ``data_root``, which is moved into place
+    at the end together with ``meta.json``, so an interrupted run leaves
+    nothing half-done and concurrent processes agree on one copy.
+
+    Args:
+        data_root (str): Target folder.
+        meta (dict): What identifies the generated copy (JSON-serialisable;
+            ``meta['dataset']`` names the dataset).
+        write_split (Callable): Writes ``count`` items of a split, generated
+            from ``seed``, into the folder it is given.
+        seed (int): Seed of the generator.
+        counts (dict[str, int]): Number of items of each split.
+        items (str): What the items are, for the log (e.g. ``'images'``).
+
+    Raises:
+        ValueError: If ``data_root`` holds something else (other settings,
+            or files that were not generated this way).
+    """
+    name = meta['dataset']
+    if not osp.exists(data_root):
+        parent = osp.dirname(osp.abspath(data_root))
+        os.makedirs(parent, exist_ok=True)
+        sizes = ' + '.join(str(count) for count in counts.values())
+        print_log(
+            f'{name}: generating {sizes} {items} (seed {seed}) into '
+            f'{data_root}',
+            logger='current')
+        staging = tempfile.mkdtemp(
+            prefix=f'.{osp.basename(osp.abspath(data_root))}-', dir=parent)
+        for split, count in counts.items():
+            write_split(staging, split, seed, count)
+        with open(osp.join(staging, META_FILE), 'w') as file:
+            json.dump(meta, file, indent=2)
+        try:
+            os.rename(staging, data_root)
+        except OSError:  # another process finished first
+            shutil.rmtree(staging)
+    meta_path = osp.join(data_root, META_FILE)
+    found = None
+    if osp.isfile(meta_path):
+        with open(meta_path) as file:
+            found = json.load(file)
+    if found != meta:
+        raise ValueError(
+            f'{data_root} does not hold {name} generated with {meta} (found '
+            f'{found}); remove the folder or choose another data_root')
