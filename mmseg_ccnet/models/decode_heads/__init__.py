@@ -1,4 +1,4 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-from .cc_head import CCHead
+from .cc_head import CCHead, RCCAFeatures
 
-__all__ = ['CCHead']
+__all__ = ['CCHead', 'RCCAFeatures']
