@@ -25,7 +25,7 @@ Example::
 import argparse
 import json
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 import torch
@@ -91,7 +91,7 @@ def labels_at(samples: Sequence[SegDataSample], input_size: Tuple[int, int],
 
 
 @torch.no_grad()
-def collect_features(model: torch.nn.Module, dataloader: Sequence[dict],
+def collect_features(model: torch.nn.Module, dataloader: Iterable[dict],
                      feature: str) -> Dict[str, Tuple[torch.Tensor,
                                                       torch.Tensor]]:
     """The features and labels of every labelled pixel of a dataset.
