@@ -3,6 +3,7 @@
 import argparse
 import os
 import os.path as osp
+import re
 
 import torch
 from mmengine.config import Config, DictAction
@@ -10,6 +11,21 @@ from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
 from .cpu_distributed import setup_cpu_distributed
+
+
+def add_cfg_options(
+        parser: argparse.ArgumentParser,
+        help: str = 'override settings of the config; key=value pairs are '
+        'merged into it, e.g. train_cfg.max_iters=100 or key="[a,b]" for '
+        'lists (quotation marks needed, no white space)') -> None:
+    """Add ``--cfg-options key=value ...`` (parsed into a dict).
+
+    Args:
+        parser (ArgumentParser): The parser to extend.
+        help (str): The option's help text.
+    """
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help=help)
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +36,7 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
             ``--cfg-options``, ``--launcher`` and ``--local_rank``.
     """
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config; key=value pairs are merged '
-        'into it, e.g. train_cfg.max_iters=100 or key="[a,b]" for lists '
-        '(quotation marks needed, no white space)')
+    add_cfg_options(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -76,3 +86,15 @@ def build_runner(cfg: Config) -> Runner:
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def slug(name: str) -> str:
+    """A file-system friendly version of a name, e.g. for a work dir.
+
+    Args:
+        name (str): Any name, e.g. 'CCNet R=2'.
+
+    Returns:
+        str: Lower-case letters and digits joined by '_', e.g. 'ccnet_r_2'.
+    """
+    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')

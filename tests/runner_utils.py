@@ -147,3 +147,30 @@ def shrink_config(cfg: Config,
     cfg.default_hooks.checkpoint.save_best = 'mIoU'
     cfg.env_cfg.cudnn_benchmark = False
     return cfg
+
+
+def shrink_cc_context_config(cfg: Config, data_root: str,
+                             max_iters: int = 4) -> Config:
+    """Reduce a context-benchmark config to a tiny run.
+
+    16 training and 8 validation images generated into ``data_root``,
+    batch 4, ``max_iters`` iterations at a constant learning rate, then
+    one validation and one checkpoint; the log gets every iteration.
+
+    Args:
+        cfg (Config): A config of ``configs/cc_context``, changed in place.
+        data_root (str): Folder for the generated images.
+        max_iters (int): Training iterations. Defaults to 4.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].batch_size = 4
+        cfg[loader].dataset.update(
+            data_root=data_root, num_train=16, num_val=8)
+    cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters)
+    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+    cfg.default_hooks.checkpoint.interval = max_iters
+    cfg.default_hooks.logger.interval = 1
+    return cfg

@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from runner_utils import CONFIGS, REPO, run_script
+from runner_utils import CONFIGS, REPO, run_script, shrink_cc_context_config
 
 CONFIG = CONFIGS / 'cc_context' / \
     'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
@@ -19,15 +19,8 @@ TOOLS = REPO / 'tools'
 def tiny_config(tmp_path_factory):
     """The main-job config on 16 + 8 images, 4 iterations, batch 4."""
     folder = tmp_path_factory.mktemp('cc_context')
-    cfg = Config.fromfile(CONFIG)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].batch_size = 4
-        cfg[loader].dataset.update(
-            data_root=str(folder / 'data'), num_train=16, num_val=8)
-    cfg.train_cfg.update(max_iters=4, val_interval=4)
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
-    cfg.default_hooks.checkpoint.interval = 4
-    cfg.default_hooks.logger.interval = 1
+    cfg = shrink_cc_context_config(
+        Config.fromfile(CONFIG), str(folder / 'data'))
     path = folder / 'config.py'
     cfg.dump(str(path))
     return path

@@ -16,17 +16,17 @@ import argparse
 import copy
 import json
 import os.path as osp
-import re
 import tempfile
 from typing import Dict, List
 
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
+from mmseg_ccnet.apis import add_cfg_options, slug
 from torch.profiler import ProfilerActivity, profile
 
 VARIANTS = {
@@ -56,17 +56,9 @@ def parse_args() -> argparse.Namespace:
         choices=list(VARIANTS),
         default=list(VARIANTS),
         help='which heads to train (default: all)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config for every variant')
+    add_cfg_options(parser,
+                    'override settings of the config for every variant')
     return parser.parse_args()
-
-
-def slug(name: str) -> str:
-    """A file-system friendly version of a variant name."""
-    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
 
 
 def variant_head(base_head: dict, variant: dict) -> dict:

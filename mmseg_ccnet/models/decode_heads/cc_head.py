@@ -1,14 +1,31 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import logging
-from typing import List
+from typing import Dict, List, NamedTuple
 
 import torch
+import torch.nn as nn
 from mmengine.logging import print_log
 from mmseg.models.decode_heads.fcn_head import FCNHead
 
 from mmseg.registry import MODELS
-from ..modules import CrissCrossAttention, check_feature_map
-from ..modules.rcca import criss_cross_context
+from mmseg.utils import ConfigType, OptConfigType, SampleList
+from ..modules import (CrissCrossAttention, check_feature_map,
+                       recurrent_attention)
+
+
+class RCCAFeatures(NamedTuple):
+    """Intermediate features of :class:`CCHead`, each (B, C, H, W).
+
+    Attributes:
+        attention (Tensor): ``cca^R(convs[0](x))``, the output of the last
+            criss-cross attention pass (H'' in the paper).
+        context (Tensor): ``convs[1](attention)``.
+        fused (Tensor): The features before the classifier:
+            ``conv_cat([x, context])`` if ``concat_input``, else ``context``.
+    """
+    attention: torch.Tensor
+    context: torch.Tensor
+    fused: torch.Tensor
 
 
 @MODELS.register_module(name='CCHead', force=True)
@@ -24,22 +41,74 @@ class CCHead(FCNHead):
     concatenated with the input for ``conv_cat`` (if ``concat_input``) and
     classified.
 
+    With ``loss_ccl``, training also reduces the RCCA features (those named
+    by ``ccl_feature``) to ``ccl_channels`` by a 1x1 conv ``ccl_reduce`` and
+    adds the category consistent loss of the TPAMI paper to the losses.
+    Inference never runs ``ccl_reduce``: its two weights
+    (``ccl_reduce.weight``, ``ccl_reduce.bias``) are the only keys a
+    checkpoint trained with the loss has beyond those of a head without it,
+    which loads it with ``strict=False``.
+
     Args:
         recurrence (int): Number of criss-cross attention passes R.
             Defaults to 2.
+        loss_ccl (dict, optional): Config of the category consistent loss,
+            e.g. ``dict(type='CategoryConsistentLoss')``. Defaults to None
+            (no loss, no ``ccl_reduce``: the head of MMSegmentation).
+        ccl_channels (int): Channels D the features are reduced to for the
+            loss. Defaults to 16.
+        ccl_feature (str): Which features the loss sees (see
+            :class:`RCCAFeatures`): 'attention' (the output of the last
+            attention pass) or 'context' (after ``convs[1]``); the
+            sources of the paper leave open which one it reduces.
+            Defaults to 'attention'.
         **kwargs: Arguments of :class:`FCNHead` except ``num_convs``
             (fixed at 2).
     """
 
-    def __init__(self, recurrence: int = 2, **kwargs):
+    def __init__(self,
+                 recurrence: int = 2,
+                 loss_ccl: OptConfigType = None,
+                 ccl_channels: int = 16,
+                 ccl_feature: str = 'attention',
+                 **kwargs):
         if 'num_convs' in kwargs:
             raise TypeError('CCHead fixes num_convs=2; do not pass it')
         if not isinstance(recurrence, int) or recurrence < 0:
             raise ValueError('recurrence must be an integer >= 0, got '
                              f'{recurrence!r}')
+        if ccl_feature not in ('attention', 'context'):
+            raise ValueError("ccl_feature must be 'attention' or 'context', "
+                             f'got {ccl_feature!r}')
         super().__init__(num_convs=2, **kwargs)
         self.recurrence = recurrence
         self.cca = CrissCrossAttention(self.channels)
+        self.ccl_feature = ccl_feature
+        if loss_ccl is None:
+            self.loss_ccl = self.ccl_reduce = None
+        else:
+            self.loss_ccl = MODELS.build(loss_ccl)
+            self.ccl_reduce = nn.Conv2d(self.channels, ccl_channels, 1)
+
+    def rcca_features(self, inputs: List[torch.Tensor]) -> RCCAFeatures:
+        """Run the head up to the classifier, keeping the RCCA features.
+
+        Args:
+            inputs (list[Tensor]): Multi-level backbone features; the one at
+                ``in_index`` has shape (B, in_channels, H, W).
+
+        Returns:
+            RCCAFeatures: ``attention``, ``context`` and ``fused``, each of
+            shape (B, channels, H, W).
+        """
+        x = self._transform_inputs(inputs)
+        check_feature_map(x, self.in_channels, 4, '(B, C, H, W)')
+        attention = recurrent_attention(self.convs[0](x), self.cca,
+                                        self.recurrence)
+        context = self.convs[1](attention)
+        fused = self.conv_cat(torch.cat(
+            [x, context], dim=1)) if self.concat_input else context
+        return RCCAFeatures(attention, context, fused)
 
     def _forward_feature(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Features before the classifier.
@@ -51,13 +120,7 @@ class CCHead(FCNHead):
         Returns:
             Tensor: Features of shape (B, channels, H, W).
         """
-        x = self._transform_inputs(inputs)
-        check_feature_map(x, self.in_channels, 4, '(B, C, H, W)')
-        feats = criss_cross_context(x, self.convs[0], self.cca, self.convs[1],
-                                    self.recurrence)
-        if self.concat_input:
-            feats = self.conv_cat(torch.cat([x, feats], dim=1))
-        return feats
+        return self.rcca_features(inputs).fused
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Forward function.
@@ -69,6 +132,31 @@ class CCHead(FCNHead):
             Tensor: Segmentation logits of shape (B, num_classes, H, W).
         """
         return self.cls_seg(self._forward_feature(inputs))
+
+    def loss(self, inputs: List[torch.Tensor], batch_data_samples: SampleList,
+             train_cfg: ConfigType) -> Dict[str, torch.Tensor]:
+        """Forward function for training.
+
+        Args:
+            inputs (list[Tensor]): Multi-level backbone features.
+            batch_data_samples (list[:obj:`SegDataSample`]): The data
+                samples, with ``gt_sem_seg`` of shape (1, H, W) each.
+            train_cfg (dict): The training config.
+
+        Returns:
+            dict[str, Tensor]: The losses of ``loss_decode`` and
+            ``acc_seg``; with ``loss_ccl`` also the category consistent
+            loss under its ``loss_name`` (e.g. 'loss_ccl').
+        """
+        if self.loss_ccl is None:
+            return super().loss(inputs, batch_data_samples, train_cfg)
+        features = self.rcca_features(inputs)
+        losses = self.loss_by_feat(
+            self.cls_seg(features.fused), batch_data_samples)
+        seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)
+        embedding = self.ccl_reduce(getattr(features, self.ccl_feature))
+        losses[self.loss_ccl.loss_name] = self.loss_ccl(embedding, seg_label)
+        return losses
 
 
 print_log(

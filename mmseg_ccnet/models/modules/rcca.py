@@ -10,12 +10,26 @@ from mmseg.utils import ConfigType, OptConfigType
 from .criss_cross_attention import CrissCrossAttention, check_feature_map
 
 
+def recurrent_attention(x: torch.Tensor, cca: Callable,
+                        recurrence: int) -> torch.Tensor:
+    """``cca^R(x)``: the same attention applied ``recurrence`` times.
+
+    Args:
+        x (Tensor): Feature map of shape (B, C, H, W).
+        cca (Callable): The criss-cross attention (shared weights).
+        recurrence (int): Number of attention passes R (0 returns ``x``).
+
+    Returns:
+        Tensor: Attended features of shape (B, C, H, W).
+    """
+    for _ in range(recurrence):
+        x = cca(x)
+    return x
+
+
 def criss_cross_context(x: torch.Tensor, conv_in: Callable, cca: Callable,
                         conv_out: Callable, recurrence: int) -> torch.Tensor:
     """The recurrent part of RCCA: ``conv_out(cca^R(conv_in(x)))``.
-
-    Shared by :class:`RCCA` and :class:`CCHead`, whose submodules carry
-    different names.
 
     Args:
         x (Tensor): Input feature map of shape (B, C_in, H, W).
@@ -28,10 +42,7 @@ def criss_cross_context(x: torch.Tensor, conv_in: Callable, cca: Callable,
     Returns:
         Tensor: Context features of shape (B, C, H, W).
     """
-    out = conv_in(x)
-    for _ in range(recurrence):
-        out = cca(out)
-    return conv_out(out)
+    return conv_out(recurrent_attention(conv_in(x), cca, recurrence))
 
 
 @MODELS.register_module()

@@ -4,9 +4,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
+from mmengine.structures import PixelData
 
 from mmseg.registry import MODELS
-from mmseg_ccnet.models import CCHead, CrissCrossAttention
+from mmseg.structures import SegDataSample
+from mmseg_ccnet.models import (CategoryConsistentLoss, CCHead,
+                                CrissCrossAttention)
 from runner_utils import CONFIGS, MMSEG_CONFIGS
 
 HEAD = dict(
@@ -133,3 +136,75 @@ def test_constructor_errors():
         CCHead(num_convs=1, **HEAD)
     with pytest.raises(ValueError, match='recurrence'):
         CCHead(recurrence=-1, **HEAD)
+
+
+def data_samples(labels: torch.Tensor) -> list:
+    """Data samples with ``gt_sem_seg`` from (B, H, W) labels."""
+    samples = []
+    for label in labels:
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=label[None])
+        samples.append(sample)
+    return samples
+
+
+def ccl_head(**kwargs) -> CCHead:
+    return CCHead(
+        in_index=1,
+        loss_ccl=dict(type='CategoryConsistentLoss', loss_weight=0.5),
+        **HEAD,
+        **kwargs)
+
+
+def test_head_without_ccl_has_no_reduction_and_no_extra_loss():
+    head = CCHead(in_index=1, **HEAD)
+    assert head.loss_ccl is None and head.ccl_reduce is None
+    assert not any('ccl' in key for key in head.state_dict())
+    labels = torch.randint(0, 5, (2, 18, 14))
+    losses = head.loss(inputs(), data_samples(labels), train_cfg=dict())
+    assert set(losses) == {'loss_ce', 'acc_seg'}
+
+
+@pytest.mark.parametrize('ccl_feature', ['attention', 'context'])
+def test_ccl_head_adds_loss_ccl_on_the_reduced_rcca_features(ccl_feature):
+    torch.manual_seed(0)
+    head = ccl_head(ccl_channels=6, ccl_feature=ccl_feature).train()
+    with torch.no_grad():
+        head.cca.gamma.scale.fill_(0.5)
+    assert head.ccl_reduce.weight.shape == (6, HEAD['channels'], 1, 1)
+    feats = inputs()
+    labels = torch.randint(0, 5, (2, 18, 14))
+    labels[0, :4] = 255
+    losses = head.loss(feats, data_samples(labels), train_cfg=dict())
+    assert set(losses) == {'loss_ce', 'acc_seg', 'loss_ccl'}
+
+    features = head.rcca_features(feats)
+    expected = 0.5 * CategoryConsistentLoss()(
+        head.ccl_reduce(getattr(features, ccl_feature)), labels)
+    torch.testing.assert_close(losses['loss_ccl'], expected)
+    losses['loss_ccl'].backward()
+    assert head.ccl_reduce.weight.grad.abs().sum() > 0
+    assert head.cca.query_conv.weight.grad.abs().sum() > 0
+    assert head.conv_seg.weight.grad is None  # the CCL bypasses the classifier
+
+
+def test_inference_never_runs_the_reduction():
+    head = ccl_head().eval()
+    plain = CCHead(in_index=1, **HEAD).eval()
+    result = plain.load_state_dict(head.state_dict(), strict=False)
+    calls = []
+    head.ccl_reduce.register_forward_hook(lambda *args: calls.append(args))
+    feats = inputs()
+    metas = [dict(img_shape=(9, 7))] * 2
+    with torch.no_grad():
+        logits = head.predict(feats, metas, dict())
+        torch.testing.assert_close(logits, plain.predict(feats, metas, dict()))
+    assert not calls
+    # what a head without the loss drops of a checkpoint trained with it
+    assert result.unexpected_keys == ['ccl_reduce.weight', 'ccl_reduce.bias']
+    assert result.missing_keys == []
+
+
+def test_invalid_ccl_feature():
+    with pytest.raises(ValueError, match='ccl_feature'):
+        ccl_head(ccl_feature='fused')
