@@ -8,6 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmseg_ccnet.apis import slug
 from runner_utils import CONFIGS, REPO, run_script, shrink_cc_context_config
 
 CONFIG = CONFIGS / 'cc_context' / \
@@ -62,12 +63,18 @@ def test_visualize_attention_writes_png(trained, tiny_config, tmp_path):
 def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
     run_script(TOOLS / 'analysis' / 'context_ablation.py', tiny_config,
                '--work-dir', tmp_path, '--variants', 'FCN (no context)',
-               'CCNet R=1', 'Non-local')
-    results = json.loads((tmp_path / 'ablation.json').read_text())
+               'CCNet R=1', 'Non-local', '--seeds', '0', '1')
+    output = json.loads((tmp_path / 'ablation.json').read_text())
+    results, runs = output['summary'], output['runs']
     assert list(results) == ['FCN (no context)', 'CCNet R=1', 'Non-local']
-    for result in results.values():
+    for name, result in results.items():
+        assert [run['seed'] for run in runs[name]] == [0, 1]
+        values = [run['global.aAcc'] for run in runs[name]]
+        assert result['global.aAcc'] == pytest.approx(sum(values) / 2)
+        assert result['global.aAcc.min'] == min(values)
         assert 0 <= result['global.aAcc'] <= 100
         assert result['s/iter'] > 0 and result['head_peak_MB'] > 0
+        assert (tmp_path / slug(name) / 'seed1').is_dir()
     # non-local holds an (hw x hw) attention, criss-cross an hw x (h + w)
     assert results['Non-local']['head_peak_MB'] > \
         results['CCNet R=1']['head_peak_MB']

@@ -1,16 +1,18 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Context ablation: which decode head reaches which evidence.
 
-Trains the same model with different decode heads on the same data, seed and
-schedule (FCN without context, CCHead with R = 1, 2, 3, and MMSegmentation's
-non-local NLHead), then writes a markdown table, a JSON file and a plot of
-mIoU overall and per context level, training time per iteration and the
+Trains the same model with different decode heads on the same data and
+schedule, for one or more training seeds (FCN without context, CCHead with
+R = 1, 2, 3, and MMSegmentation's non-local NLHead), then writes a markdown
+table, a JSON file and a plot of mIoU overall and per context level
+(mean over the seeds, with the range), training time per iteration and the
 head's peak memory.
 
 Example::
 
     python tools/analysis/context_ablation.py \
-        configs/cc_context/ccnet_localconvnet_1xb16-2k_cc-context-64x64.py
+        configs/cc_context/ccnet_localconvnet_1xb16-2k_cc-context-64x64.py \
+        --seeds 0 1 2
 """
 import argparse
 import copy
@@ -56,6 +58,13 @@ def parse_args() -> argparse.Namespace:
         choices=list(VARIANTS),
         default=list(VARIANTS),
         help='which heads to train (default: all)')
+    parser.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[0],
+        help='training seeds (randomness.seed); every variant is trained '
+        'once per seed (default: 0)')
     add_cfg_options(parser,
                     'override settings of the config for every variant')
     return parser.parse_args()
@@ -144,8 +153,32 @@ def train_variant(cfg: Config, name: str, work_dir: str) -> Dict[str, float]:
     return result
 
 
+def summarize(runs: List[Dict[str, float]]) -> Dict[str, float]:
+    """Mean of each quantity over the seeds' runs, with ``<key>.min`` and
+    ``<key>.max``."""
+    summary = {}
+    for key in runs[0]:
+        values = [run[key] for run in runs]
+        summary.update({
+            key: float(np.mean(values)),
+            f'{key}.min': min(values),
+            f'{key}.max': max(values)
+        })
+    return summary
+
+
+def cell(result: Dict[str, float], key: str) -> str:
+    """A table cell: the mean, and the range when the seeds disagree."""
+    digits = 3 if key == 's/iter' else 2
+    text = f'{result[key]:.{digits}f}'
+    low, high = result.get(f'{key}.min'), result.get(f'{key}.max')
+    if low is not None and round(high - low, digits) > 0:
+        text += f' [{low:.{digits}f}, {high:.{digits}f}]'
+    return text
+
+
 def markdown_table(results: Dict[str, dict]) -> str:
-    """The results as a markdown table."""
+    """The results as a markdown table (means over seeds, [min, max])."""
     columns = [('mIoU', 'mIoU'), ('row.aAcc', 'acc. row-context px'),
                ('global.aAcc', 'acc. global-context px'),
                ('row.mIoU', 'mIoU row-context px'),
@@ -157,10 +190,7 @@ def markdown_table(results: Dict[str, dict]) -> str:
         '|---' * (len(columns) + 1) + '|'
     ]
     for name, result in results.items():
-        cells = [
-            f'{result[key]:.3f}' if key == 's/iter' else f'{result[key]:.2f}'
-            for key, _ in columns
-        ]
+        cells = [cell(result, key) for key, _ in columns]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -178,13 +208,20 @@ def plot(results: Dict[str, dict], path: str) -> None:
     width = 0.8 / len(keys)
     positions = np.arange(len(names))
     for offset, (key, label) in enumerate(keys):
+        means = np.array([results[n][key] for n in names])
+        spread = [
+            means - [results[n][f'{key}.min'] for n in names],
+            [results[n][f'{key}.max'] for n in names] - means
+        ]
         acc_ax.bar(
             positions + (offset - 1) * width,
-            [results[n][key] for n in names],
+            means,
             width,
+            yerr=spread,
+            capsize=3,
             label=label)
     acc_ax.axhline(25, color='grey', linestyle='--', label='chance (1/4)')
-    acc_ax.set_ylabel('pixel accuracy (%)')
+    acc_ax.set_ylabel('pixel accuracy (%), mean and range over seeds')
     acc_ax.set_xticks(positions, names, rotation=20)
     acc_ax.legend(fontsize=8)
     acc_ax.set_title('Accuracy by where the evidence lies')
@@ -209,24 +246,31 @@ def main() -> None:
         features = MODELS.build(base.model.backbone)(torch.randn(
             base.train_dataloader.batch_size, 3,
             *base.model.data_preprocessor.size))[base_head.get('in_index', 0)]
-    results = {}
-    for index, name in enumerate(args.variants, start=1):
+    results, runs = {}, {}
+    jobs = [(name, seed) for name in args.variants for seed in args.seeds]
+    for index, (name, seed) in enumerate(jobs, start=1):
         print_log(
-            f'[{index}/{len(args.variants)}] training {name}',
+            f'[{index}/{len(jobs)}] training {name}, seed {seed}',
             logger='current')
         cfg = copy.deepcopy(base)
         cfg.model.decode_head = variant_head(base_head, VARIANTS[name])
-        result = train_variant(cfg, name,
-                               osp.join(args.work_dir, slug(name)))
-        result['head_peak_MB'] = head_peak_memory(cfg.model.decode_head,
-                                                  features) / 2**20
-        results[name] = result
-        print_log(f'{name}: {result}', logger='current')
+        cfg.randomness = dict(seed=seed)
+        run = train_variant(
+            cfg, f'{name} seed {seed}',
+            osp.join(args.work_dir, slug(name), f'seed{seed}'))
+        run['head_peak_MB'] = head_peak_memory(cfg.model.decode_head,
+                                               features) / 2**20
+        print_log(f'{name}, seed {seed}: {run}', logger='current')
+        runs.setdefault(name, []).append(dict(seed=seed, **run))
+        if len(runs[name]) == len(args.seeds):
+            results[name] = summarize(
+                [{k: v for k, v in r.items() if k != 'seed'}
+                 for r in runs[name]])
     table = markdown_table(results)
     with open(osp.join(args.work_dir, 'ablation.md'), 'w') as file:
         file.write(table + '\n')
     with open(osp.join(args.work_dir, 'ablation.json'), 'w') as file:
-        json.dump(results, file, indent=2)
+        json.dump(dict(summary=results, runs=runs), file, indent=2)
     plot(results, osp.join(args.work_dir, 'ablation.png'))
     print(table)
     print(f'written: {args.work_dir}/ablation.{{md,json,png}}')
