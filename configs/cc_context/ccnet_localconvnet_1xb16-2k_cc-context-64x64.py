@@ -8,9 +8,6 @@ _base_ = [
     '../_base_/models/ccnet_localconvnet.py',
     '../_base_/schedules/cpu_adamw_2k.py', '../_base_/mmseg_ccnet.py'
 ]
-# 128 channels (queries and keys of 16): with 64 the two-hop route to the
-# global key was learned by some training seeds only.
-model = dict(decode_head=dict(channels=128))
 custom_hooks = [
     dict(type='PlainCheckpointHook'),
     dict(type='PredictionPanelsHook', num_images=8)

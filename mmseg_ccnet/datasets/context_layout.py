@@ -5,10 +5,6 @@ The image is a ``GRID x GRID`` board of ``CELL``-pixel cells, each holding at
 most one ``PATCH``-pixel square at its centre:
 
 * cell ``(0, 0)``: the *global key*, a ring in one of the key colours;
-* cells ``(0, c)``, ``c >= 1``: *relays*, white squares (background class)
-  that carry no colour; they only mark the positions through which a
-  second pass can fetch the global key (relay: its row, then a target:
-  its column), which makes the two-hop route learnable in a short schedule;
 * cells ``(r, 0)``, ``r >= 1``: *row keys*, solid squares in key colours;
 * cells ``(r, c)``, ``r, c >= 1``: empty, or a grey *target*. Targets look
   alike whatever their class; their class is a key's colour:
@@ -17,10 +13,15 @@ most one ``PATCH``-pixel square at its centre:
     its own row: the evidence lies on its row (``LEVEL_ROW``, one
     criss-cross pass reaches it);
   - a *global target* (checkerboard) takes the colour of the global key,
-    which lies off its row and column (``LEVEL_GLOBAL``, two passes needed).
+    which lies off its row and column (``LEVEL_GLOBAL``, two passes needed);
+* cells ``(0, c)``, ``c >= 1``: always a checkerboard target too, but in the
+  global key's row, so one pass reaches its evidence (``LEVEL_ROW``). These
+  teach the first pass to fetch the global key; a global target's second
+  pass can then fetch it from the one in its column. They make the two-hop
+  route learnable within a short schedule and reveal nothing to one pass
+  (they look the same whatever the colour).
 
-Keys, relays and background are labelled by what they look like
-(``LEVEL_LOCAL``).
+Keys and background are labelled by what they look like (``LEVEL_LOCAL``).
 All colours are drawn independently, so nothing on a global target's row or
 column tells its class. Squares of different cells are at least
 ``CELL - PATCH`` pixels apart: a model whose local reach is shorter (its
@@ -100,7 +101,9 @@ def render(rng: np.random.Generator
     image[inner, slice(window[1].start + 2, window[1].stop - 2)] = WHITE
     label[window] = global_colour
     for col in range(1, GRID):
-        image[square(0, col)] = WHITE
+        window = square(0, col)
+        image[window] = texture(GLOBAL_TARGET)[..., None]
+        label[window], level[window] = global_colour, LEVEL_ROW
     for row in range(1, GRID):
         window = square(row, 0)
         image[window] = PALETTE[row_colours[row]]

@@ -70,8 +70,11 @@ def expected_from_image(image):
     centre = slice(layout.PATCH // 2 - 1, layout.PATCH // 2 + 1)
     assert ring[centre, centre].mean() > 230  # white centre: the global key
     label[layout.square(0, 0)] = global_key
-    for col in range(1, layout.GRID):  # relays: white, background class
-        assert centre_colour(image, 0, col).mean() > 230
+    for col in range(1, layout.GRID):  # checkerboards in the key's row
+        window = layout.square(0, col)
+        grey = image[window].astype(float).mean(2)
+        assert np.abs(np.diff(grey.mean(1))).mean() < 40  # not stripes
+        label[window], level[window] = global_key, layout.LEVEL_ROW
     for row in range(1, layout.GRID):
         row_key = nearest_key(centre_colour(image, row, 0).mean(0))
         label[layout.square(row, 0)] = row_key
