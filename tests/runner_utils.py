@@ -1,6 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Tiny generated data and config reductions for end-to-end runner tests."""
 import os.path as osp
+import subprocess
+import sys
 from pathlib import Path
 from typing import Tuple
 
@@ -111,3 +113,31 @@ def shrink_config(cfg: Config,
     cfg.default_hooks.checkpoint.save_best = 'mIoU'
     cfg.env_cfg.cudnn_benchmark = False
     return cfg
+
+
+def small_resnet(cfg: Config) -> Config:
+    """A ResNetV1c-18 with 16 base channels and heads to match."""
+    cfg.model.backbone.update(depth=18, stem_channels=16, base_channels=16)
+    cfg.model.decode_head.update(in_channels=128, channels=16)
+    cfg.model.auxiliary_head.update(in_channels=64, channels=16)
+    return cfg
+
+
+def run_tool(tool: str, *args: str) -> str:
+    """Run a script of ``tools/`` and return its output; it must succeed.
+
+    Args:
+        tool (str): Path of the script below ``tools/``.
+        *args (str): Its command line.
+
+    Returns:
+        str: stdout and stderr.
+    """
+    result = subprocess.run(
+        [sys.executable, str(REPO / 'tools' / tool), *args],
+        capture_output=True,
+        text=True,
+        timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output

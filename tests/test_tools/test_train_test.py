@@ -4,25 +4,16 @@
 Each config is reduced to tiny generated Cityscapes-layout images and a few
 iterations: train with validation (mmseg's IoUMetric), save, resume, test.
 """
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
-from runner_utils import CONFIGS, REPO, make_tiny_cityscapes, shrink_config
+from runner_utils import (CONFIGS, make_tiny_cityscapes, run_tool,
+                          shrink_config, small_resnet)
 
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
     'automatically reverted to BatchNormXd'
-
-
-def small_resnet(cfg: Config) -> Config:
-    """A ResNetV1c-18 with 16 base channels and heads to match."""
-    cfg.model.backbone.update(depth=18, stem_channels=16, base_channels=16)
-    cfg.model.decode_head.update(in_channels=128, channels=16)
-    cfg.model.auxiliary_head.update(in_channels=64, channels=16)
-    return cfg
 
 
 CASES = {
@@ -40,17 +31,6 @@ CASES = {
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
     return make_tiny_cityscapes(str(tmp_path_factory.mktemp('cityscapes')))
-
-
-def run_tool(tool: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(REPO / 'tools' / tool), *args],
-        capture_output=True,
-        text=True,
-        timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    return output
 
 
 @pytest.mark.parametrize('case', list(CASES))
