@@ -290,6 +290,40 @@ def sample_backward(query: Tensor, key: Tensor, log_normalizer: Tensor,
     scatter_path(col_low, row_low, grad_z, grad_values)
 
 
+def aggregation_backward(x: Tensor, qk: Tensor, log_normalizers: Tensor,
+                         grad_out: Tensor,
+                         weight: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    """Backward of ``W_v' z`` through the aggregation, sample by sample.
+
+    Args:
+        x (Tensor): Feature map (B, C, H, W), in the dtype of the products.
+        qk (Tensor): Query and key (B, H, W, 2 * C').
+        log_normalizers (Tensor): Log-sum-exp of the energies, (B, H, W).
+        grad_out (Tensor): Gradient of ``W_v' z``, (B, C, H, W), in the
+            dtype of the products.
+        weight (Tensor): ``W_v'`` of shape (C, C).
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: The gradients of the aggregated
+        values ``x`` through the aggregation, channels last (B, H, W, C), of
+        ``qk`` flattened to (B, H * W, 2 * C') and of ``W_v'`` (C, C, in
+        float32 or wider).
+    """
+    query, key = qk.chunk(2, dim=-1)
+    grad_values = x.new_empty(qk.shape[:3] + x.shape[1:2])
+    grad_query = torch.empty_like(query, memory_format=torch.contiguous_format)
+    grad_key = torch.empty_like(grad_query)
+    grad_weight = weight.new_zeros(
+        weight.shape, dtype=torch.promote_types(weight.dtype, torch.float32))
+    for b in range(x.size(0)):
+        sample_backward(query[b], key[b], log_normalizers[b],
+                        sample_view(x, b), grad_out[b].flatten(1), weight,
+                        grad_weight, grad_values[b], grad_query[b],
+                        grad_key[b])
+    grad_qk = torch.cat([grad_query, grad_key], dim=-1).flatten(1, 2)
+    return grad_values, grad_qk, grad_weight
+
+
 class CrissCrossAttentionFunction(Function):
     """``x + W_v' z + b_v'`` with ``z`` the criss-cross aggregation of ``x``.
 
@@ -355,29 +389,14 @@ class CrissCrossAttentionFunction(Function):
         with torch.autocast(x.device.type, enabled=False):
             x_low = x.to(dtype)
             qk_weight_low = qk_weight.to(dtype)
-            query, key = query_key(x_low, qk_weight_low,
-                                   qk_bias.to(dtype)).chunk(2, dim=-1)
-            grad_low = grad_y.to(dtype)
-            weight = value_weight.to(dtype)
-            grad_weight = value_weight.new_zeros(value_weight.shape)
-            grad_values = x_low.new_empty(query.shape[:3] + x.shape[1:2])
-            grad_query = torch.empty_like(
-                query, memory_format=torch.contiguous_format)
-            grad_key = torch.empty_like(grad_query)
-            for b in range(x.size(0)):
-                sample_backward(query[b], key[b], log_normalizers[b],
-                                sample_view(x_low, b), grad_low[b].flatten(1),
-                                weight, grad_weight, grad_values[b],
-                                grad_query[b], grad_key[b])
-            del query, key, grad_low
-            grad_qk = torch.cat([grad_query, grad_key], dim=-1).flatten(1, 2)
-            del grad_query, grad_key
+            grad_values, grad_qk, grad_weight = aggregation_backward(
+                x_low, query_key(x_low, qk_weight_low, qk_bias.to(dtype)),
+                log_normalizers, grad_y.to(dtype), value_weight.to(dtype))
             grad_x = x.new_empty(x.shape)
             for b in range(x.size(0)):
                 add_product(grad_y[b].flatten(1), qk_weight_low.t(),
                             grad_qk[b].t(), grad_x[b].flatten(1))
                 grad_x[b] += grad_values[b].permute(2, 0, 1)
-            del grad_values
             grad_qk_weight = torch.bmm(
                 grad_qk.transpose(1, 2),
                 x_low.flatten(2).transpose(1, 2)).sum(0)

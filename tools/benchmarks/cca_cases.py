@@ -35,13 +35,13 @@ class MmcvEinsumCrissCross(nn.Module):
         self.cca = cca
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Forward function.
+        """Attend along rows and columns.
 
         Args:
             x (Tensor): Feature map of shape (B, C, H, W).
 
         Returns:
-            Tensor: Output of shape (B, C, H, W).
+            Tensor: ``gamma * out + x`` of shape (B, C, H, W).
         """
         query = self.cca.query_conv(x)
         key = self.cca.key_conv(x)
@@ -75,13 +75,13 @@ class Recurrent(nn.Module):
         self.recurrence = recurrence
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Forward function.
+        """Run the passes one after the other.
 
         Args:
-            x (Tensor): Feature map of shape (B, C, H, W).
+            x (Tensor): Input of the first pass, (B, C, H, W).
 
         Returns:
-            Tensor: Output of shape (B, C, H, W).
+            Tensor: Output of the last pass, (B, C, H, W).
         """
         for _ in range(self.recurrence):
             x = self.module(x)
