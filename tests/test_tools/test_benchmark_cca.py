@@ -14,7 +14,8 @@ from runner_utils import REPO, run_tool
 sys.path.insert(0, str(REPO / 'tools' / 'benchmarks'))
 from cca_cases import (CASES, REFERENCE, analytic_flops,  # noqa: E402
                        build_case, make_inputs)
-from cca_measure import check_outputs_agree, count_flops  # noqa: E402
+from cca_measure import (check_outputs_agree, count_flops,  # noqa: E402
+                         summarize_times)
 from cca_report import markdown_tables, targets  # noqa: E402
 
 
@@ -32,11 +33,22 @@ def test_criss_cross_cases_compute_the_same_function():
     assert check_outputs_agree(models, x) < 1e-5
 
 
+def test_time_ratio_is_taken_within_rounds():
+    samples = dict(
+        case=dict(train=[1.0, 4.0, 2.0]), ref=dict(train=[2.0, 2.0, 4.0]))
+    summary = summarize_times(samples, 'ref')
+    assert summary['case']['time_s'] == dict(train=2.0)
+    # per round 0.5, 2, 0.5: the slow round does not decide
+    assert summary['case']['time_ratio'] == dict(train=0.5)
+    assert summary['ref']['time_ratio'] == dict(train=1.0)
+
+
 def fake_report(time_ratio, memory_ratio):
     """A report at the paper's size with the given ratios to the reference."""
     def case(time_s, peak, flops):
         return dict(
             time_s=dict(forward=time_s / 3, train=time_s),
+            time_ratio=dict(forward=time_s, train=time_s),
             peak_bytes=dict(forward=peak // 2, train=peak),
             flops=dict(forward=flops, train=3 * flops),
             analytic_flops=dict(forward=flops, train=3 * flops))

@@ -38,10 +38,11 @@ from typing import Dict
 
 import torch
 
-from cca_cases import (CASES, PAPER_SIZE, analytic_flops, build_case,
-                       make_inputs)
+from cca_cases import (CASES, PAPER_SIZE, REFERENCE, analytic_flops,
+                       build_case, make_inputs)
 from cca_measure import (check_outputs_agree, count_flops,
-                         peak_memory_in_this_process, read_proc, time_cases)
+                         peak_memory_in_this_process, read_proc,
+                         summarize_times, time_cases)
 from cca_report import markdown_tables, plot, targets
 
 
@@ -79,7 +80,8 @@ def benchmark_size(args: argparse.Namespace, size: int) -> Dict[str, Dict]:
         size (int): H = W.
 
     Returns:
-        dict: ``{case: {'time_s': ..., 'peak_bytes': ..., 'flops': ...,
+        dict: ``{case: {'time_s': ..., 'time_ratio': ...,
+        'time_samples_s': ..., 'peak_bytes': ..., 'flops': ...,
         'analytic_flops': ...}}``.
     """
     print(f'[{size}x{size}] building cases', flush=True)
@@ -91,13 +93,15 @@ def benchmark_size(args: argparse.Namespace, size: int) -> Dict[str, Dict]:
     max_diff = check_outputs_agree(models, x)
     print(f'[{size}x{size}] criss-cross outputs agree (max diff '
           f'{max_diff:.2e}); timing', flush=True)
-    times = time_cases(models, x, grad_out, args.warmup, args.repeats)
+    times = summarize_times(
+        time_cases(models, x, grad_out, args.warmup, args.repeats),
+        REFERENCE)
     results = {}
     for name, model in models.items():
         print(f'[{size}x{size}] {name}: FLOPs, memory (subprocess)',
               flush=True)
         results[name] = dict(
-            time_s=times[name],
+            **times[name],
             flops=count_flops(model, x, grad_out),
             analytic_flops=analytic_flops(name, args.batch, args.channels,
                                           size, args.recurrence),

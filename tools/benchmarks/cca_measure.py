@@ -3,7 +3,7 @@
 import re
 import statistics
 import time
-from typing import Dict
+from typing import Dict, List
 
 import torch
 import torch.nn as nn
@@ -34,8 +34,12 @@ def count_flops(model: nn.Module, x: torch.Tensor,
 
 def time_cases(models: Dict[str, nn.Module], x: torch.Tensor,
                grad_out: torch.Tensor, warmup: int,
-               repeats: int) -> Dict[str, Dict[str, float]]:
-    """Median wall time of each step of each case, cases interleaved.
+               repeats: int) -> Dict[str, Dict[str, List[float]]]:
+    """Wall time of each step of each case, cases interleaved by rounds.
+
+    Every round runs every case once, in an order rotated from round to
+    round, so that a change of load on the machine affects all cases of a
+    round alike.
 
     Args:
         models (dict[str, nn.Module]): The cases.
@@ -45,13 +49,12 @@ def time_cases(models: Dict[str, nn.Module], x: torch.Tensor,
         repeats (int): Timed rounds.
 
     Returns:
-        dict: ``{case: {step: seconds}}``.
+        dict: ``{case: {step: [seconds of each timed round]}}``.
     """
     samples = {name: {step: [] for step in STEPS} for name in models}
     names = list(models)
     for round_index in range(warmup + repeats):
         start_time = time.perf_counter()
-        # rotate the order so that no case always follows the same one
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             for step_name, step in STEPS.items():
@@ -63,9 +66,38 @@ def time_cases(models: Dict[str, nn.Module], x: torch.Tensor,
         kind = 'warm-up' if round_index < warmup else 'timed'
         print(f'  {kind} round {round_index + 1}/{warmup + repeats} '
               f'({time.perf_counter() - start_time:.1f} s)', flush=True)
+    return samples
+
+
+def summarize_times(samples: Dict[str, Dict[str, List[float]]],
+                    reference: str) -> Dict[str, Dict]:
+    """Medians of the times and of the per-round ratios to a reference.
+
+    The ratio of a case is taken within each round (the case's time over
+    the reference's time in the same round) before the median over rounds,
+    which cancels most of a load that changes between rounds.
+
+    Args:
+        samples (dict): Output of :func:`time_cases`.
+        reference (str): The case the ratios refer to.
+
+    Returns:
+        dict: ``{case: {'time_s': {step: median seconds}, 'time_ratio':
+        {step: median ratio}, 'time_samples_s': samples of the case}}``.
+    """
     return {
-        name: {step: statistics.median(times)
-               for step, times in steps.items()}
+        name: dict(
+            time_s={
+                step: statistics.median(times)
+                for step, times in steps.items()
+            },
+            time_ratio={
+                step: statistics.median(
+                    case / ref
+                    for case, ref in zip(times, samples[reference][step]))
+                for step, times in steps.items()
+            },
+            time_samples_s=steps)
         for name, steps in samples.items()
     }
 
