@@ -17,6 +17,7 @@ from mmengine.runner import load_checkpoint
 
 from mmseg.models import BaseSegmentor
 from mmseg.registry import MODELS
+from .models import CrissCrossAttention
 
 
 class SegmentorLogits(nn.Module):
@@ -65,6 +66,29 @@ def build_segmentor(config: Union[str, Config],
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu')
     return model.eval()
+
+
+def expose_attention(model: nn.Module, gamma: float = 1.0) -> int:
+    """Set the output scale of every criss-cross attention in a model.
+
+    ``gamma`` is 0 at initialisation, which makes an untrained model's
+    output independent of the attention; a comparison of exported and
+    PyTorch outputs would then not see the attention at all.
+
+    Args:
+        model (nn.Module): The model, changed in place.
+        gamma (float): The scale. Defaults to 1.
+
+    Returns:
+        int: Number of attention modules changed.
+    """
+    modules = [
+        m for m in model.modules() if isinstance(m, CrissCrossAttention)
+    ]
+    with torch.no_grad():
+        for module in modules:
+            module.gamma.scale.fill_(gamma)
+    return len(modules)
 
 
 def export_onnx(model: nn.Module,

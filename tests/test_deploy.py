@@ -5,7 +5,8 @@ import torch
 from mmengine.config import Config
 
 from mmseg_ccnet.deploy import (SegmentorLogits, build_segmentor,
-                                compare_with_onnxruntime, export_onnx)
+                                compare_with_onnxruntime, export_onnx,
+                                expose_attention)
 from mmseg_ccnet.models import CCHead
 from runner_utils import CONFIGS, small_resnet
 
@@ -16,8 +17,8 @@ def tiny_ccnet():
         Config.fromfile(CONFIGS / 'ccnet' /
                         'ccnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
     segmentor = build_segmentor(cfg)
-    with torch.no_grad():
-        segmentor.decode_head.cca.gamma.scale.fill_(0.5)
+    assert expose_attention(segmentor, 0.5) == 1
+    assert segmentor.decode_head.cca.gamma.scale.item() == 0.5
     return segmentor
 
 

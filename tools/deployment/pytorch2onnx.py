@@ -5,6 +5,9 @@ The exported graph is the whole-image inference of one input size (static
 shapes): normalised images (B, 3, H, W) in, logits (B, num_classes, H, W)
 out. onnxruntime's output on a random input is compared with PyTorch's; the
 script fails if the largest absolute difference exceeds ``--tolerance``.
+Without ``--checkpoint`` the weights are random and the attention's output
+scale ``gamma`` (0 at initialisation) is set to 1, so that the comparison
+covers the attention.
 """
 import argparse
 import sys
@@ -12,7 +15,8 @@ import sys
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 import torch
 from mmseg_ccnet.deploy import (SegmentorLogits, build_segmentor,
-                                compare_with_onnxruntime, export_onnx)
+                                compare_with_onnxruntime, export_onnx,
+                                expose_attention)
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,6 +46,9 @@ def main() -> None:
     """Export, run onnxruntime, report the difference."""
     args = parse_args()
     segmentor = build_segmentor(args.config, args.checkpoint)
+    if args.checkpoint is None:
+        print(f'random weights: gamma of {expose_attention(segmentor)} '
+              'criss-cross attention module(s) set to 1')
     shape = args.shape or segmentor.data_preprocessor.size
     model = SegmentorLogits(segmentor).eval()
     example = torch.randn(
