@@ -52,8 +52,8 @@ class CrissCrossAttention(BaseModule):
     - ``'efficient'`` (default): :func:`mmseg_ccnet.ops.criss_cross_attention`,
       one autograd function that saves only the input and the softmax
       statistics for backward and builds no concatenated energies or
-      permuted copies (about half the memory of ``'einsum'`` in training,
-      and faster on CPU; see the README's Performance section).
+      permuted copies (less than half the peak memory of ``'einsum'`` in
+      training; times in the README's Performance section).
     - ``'einsum'``: mmcv's formulation with :func:`torch.einsum`, kept as
       the plain reference.
 
@@ -88,6 +88,9 @@ class CrissCrossAttention(BaseModule):
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """Attention weights of every position over its criss-cross path.
+
+        For inspection and visualisation; computed with the einsum
+        formulation whatever ``impl`` is (both give the same weights).
 
         Args:
             x (Tensor): Feature map of shape (B, C, H, W).
