@@ -35,6 +35,11 @@ def run_script(*args) -> str:
     return output
 
 
+def run_tool(tool: str, *args) -> str:
+    """:func:`run_script` on ``tools/<tool>``."""
+    return run_script(REPO / 'tools' / tool, *args)
+
+
 def png_files(root: str) -> Dict[str, bytes]:
     """Every PNG file below ``root``, by relative path, with its bytes."""
     return {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from runner_utils import (CONFIGS, REPO, make_tiny_cityscapes, run_script,
+from runner_utils import (CONFIGS, make_tiny_cityscapes, run_tool,
                           shrink_config, small_resnet)
 
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
@@ -31,10 +31,6 @@ CASES = {
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
     return make_tiny_cityscapes(str(tmp_path_factory.mktemp('cityscapes')))
-
-
-def run_tool(tool: str, *args: str) -> str:
-    return run_script(REPO / 'tools' / tool, *args)
 
 
 @pytest.mark.parametrize('case', list(CASES))

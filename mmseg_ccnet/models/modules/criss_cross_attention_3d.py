@@ -34,9 +34,12 @@ class CrissCrossAttention3D(CrissCrossAttention):
 
     Args:
         in_channels (int): Channels C of the clip features (>= 8).
+        impl (str, optional): Only ``'einsum'`` (the memory-efficient
+            autograd function of the 2D module is 2D only).
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
+    IMPLS = ('einsum', )
     conv_type = nn.Conv3d
     input_dims = 5
     input_layout = '(B, C, T, H, W)'

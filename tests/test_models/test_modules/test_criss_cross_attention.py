@@ -130,3 +130,30 @@ def test_gradient_in_training_under_autocast():
     out.float().sum().backward()
     assert torch.isfinite(x.grad).all()
     assert all(torch.isfinite(p.grad).all() for p in cca.parameters())
+
+
+def test_default_impl_is_efficient_and_einsum_selectable():
+    assert CrissCrossAttention(16).impl == 'efficient'
+    assert "impl='einsum'" in repr(CrissCrossAttention(16, impl='einsum'))
+    with pytest.raises(ValueError, match='impl must be one of'):
+        CrissCrossAttention(16, impl='cuda')
+
+
+@pytest.mark.parametrize('shape', [(2, 16, 5, 7), (1, 24, 1, 6)])
+def test_both_impls_same_parameters_outputs_and_gradients(shape):
+    efficient = make_cca(shape[1]).float()
+    einsum = CrissCrossAttention(shape[1], impl='einsum')
+    assert list(einsum.state_dict()) == list(efficient.state_dict())
+    einsum.load_state_dict(efficient.state_dict())
+    x = torch.randn(*shape, requires_grad=True)
+    grad_out = torch.randn(*shape)
+    results = []
+    for cca in (efficient, einsum):
+        out = cca(x)
+        results.append(
+            (out, *torch.autograd.grad(out, [x, *cca.parameters()],
+                                       grad_out)))
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(
+        efficient.attention(x), einsum.attention(x), rtol=0, atol=0)
