@@ -81,7 +81,8 @@ def build_runner(cfg: Config) -> Runner:
     Returns:
         Runner: The runner.
     """
-    if cfg.launcher != 'none' and not torch.cuda.is_available():
+    if cfg.get('launcher', 'none') != 'none' and \
+            not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
