@@ -39,6 +39,11 @@ def write_labelled(root: str, split: str, name: str, image: np.ndarray,
     mmcv.imwrite(level, osp.join(root, 'level_dir', split, name))
 
 
+def _is_empty_dir(path: str) -> bool:
+    """Whether ``path`` is a directory with nothing in it."""
+    return osp.isdir(path) and not os.listdir(path)
+
+
 def generate_once(data_root: str, meta: dict,
                   write_split: Callable[[str, str, int, int], None], seed: int,
                   counts: Dict[str, int], items: str) -> None:
@@ -64,7 +69,7 @@ def generate_once(data_root: str, meta: dict,
             or files that were not generated this way).
     """
     name = meta['dataset']
-    if not osp.exists(data_root):
+    if not osp.exists(data_root) or _is_empty_dir(data_root):
         parent = osp.dirname(osp.abspath(data_root))
         os.makedirs(parent, exist_ok=True)
         sizes = ' + '.join(str(count) for count in counts.values())

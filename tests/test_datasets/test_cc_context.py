@@ -151,3 +151,10 @@ def test_other_data_in_the_folder_is_not_touched(data_root):
     with pytest.raises(ValueError, match='remove the folder'):
         generate(data_root, seed=5, num_train=12, num_val=4)
     assert png_files(data_root) == before
+
+
+def test_generates_into_an_empty_folder(data_root, tmp_path):
+    empty = tmp_path / 'made_by_user'
+    empty.mkdir()
+    generate(str(empty), seed=3, num_train=12, num_val=4)
+    assert png_files(str(empty)) == png_files(data_root)
