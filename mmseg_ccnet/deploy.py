@@ -3,8 +3,9 @@
 
 Needs the ``export`` extra (``pip install "mmseg-ccnet[export]"``): onnx,
 onnxruntime and onnxscript, which torch's exporter
-(``torch.onnx.export(..., dynamo=True)``) uses.
+(``torch.onnx.export(..., dynamo=True)``, torch >= 2.5) uses.
 """
+import inspect
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -102,7 +103,15 @@ def export_onnx(model: nn.Module,
         example (Tensor): An input of the shape the model will receive.
         path (str): Output ``.onnx`` file.
         opset_version (int): ONNX opset. Defaults to 18.
+
+    Raises:
+        RuntimeError: If this torch's exporter has no ``dynamo`` option
+            (torch < 2.5).
     """
+    if 'dynamo' not in inspect.signature(torch.onnx.export).parameters:
+        raise RuntimeError(
+            'ONNX export needs torch >= 2.5 (torch.onnx.export(dynamo=True));'
+            f' this is torch {torch.__version__}')
     with torch.no_grad():
         torch.onnx.export(
             model, (example, ),

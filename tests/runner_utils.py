@@ -1,5 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Tiny generated data, config reductions and script runs for tests."""
+import inspect
 import os.path as osp
 import subprocess
 import sys
@@ -9,12 +10,17 @@ from typing import Dict, Tuple
 import mmcv
 import mmseg
 import numpy as np
+import pytest
+import torch
 from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
+needs_dynamo_export = pytest.mark.skipif(
+    'dynamo' not in inspect.signature(torch.onnx.export).parameters,
+    reason='ONNX export needs torch >= 2.5 (test_deploy checks the error)')
 
 
 def run_script(*args) -> str:

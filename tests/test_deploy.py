@@ -1,6 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """ONNX export of CCNet segmentors, checked against onnxruntime."""
 import onnx
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -8,7 +9,7 @@ from mmseg_ccnet.deploy import (SegmentorLogits, build_segmentor,
                                 compare_with_onnxruntime, export_onnx,
                                 expose_attention)
 from mmseg_ccnet.models import CCHead
-from runner_utils import CONFIGS, small_resnet
+from runner_utils import CONFIGS, needs_dynamo_export, small_resnet
 
 
 def tiny_ccnet():
@@ -42,6 +43,7 @@ def test_logits_are_whole_image_inference():
     torch.testing.assert_close(logits, expected)
 
 
+@needs_dynamo_export
 def test_tiny_ccnet_onnx_matches_pytorch(tmp_path):
     model = SegmentorLogits(tiny_ccnet()).eval()
     example = torch.randn(1, 3, 64, 48)
@@ -52,3 +54,17 @@ def test_tiny_ccnet_onnx_matches_pytorch(tmp_path):
     max_diff, max_value = compare_with_onnxruntime(model, example, path)
     assert max_value > 0
     assert max_diff <= 1e-4, max_diff
+
+
+def test_export_on_a_torch_without_dynamo_exporter_names_the_need(
+        tmp_path, monkeypatch):
+
+    def old_export(model, args, f, opset_version=None, input_names=None,
+                   output_names=None):
+        raise AssertionError('must not be called')
+
+    monkeypatch.setattr(torch.onnx, 'export', old_export)
+    model = SegmentorLogits(tiny_ccnet()).eval()
+    with pytest.raises(RuntimeError, match=r'needs torch >= 2\.5'):
+        export_onnx(model, torch.randn(1, 3, 32, 32),
+                    str(tmp_path / 'x.onnx'))

@@ -207,6 +207,12 @@ def compute_dtype(x: Tensor) -> torch.dtype:
         torch.dtype: The dtype.
     """
     device_type = x.device.type
+    if not hasattr(torch, 'get_autocast_dtype'):  # torch < 2.4
+        if device_type == 'cpu' and torch.is_autocast_cpu_enabled():
+            return torch.get_autocast_cpu_dtype()
+        if device_type == 'cuda' and torch.is_autocast_enabled():
+            return torch.get_autocast_gpu_dtype()
+        return x.dtype
     if torch.is_autocast_enabled(device_type):
         return torch.get_autocast_dtype(device_type)
     return x.dtype

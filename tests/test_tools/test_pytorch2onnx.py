@@ -2,9 +2,10 @@
 """tools/deployment/pytorch2onnx.py on a config of this package."""
 import re
 
-from runner_utils import CONFIGS, run_tool
+from runner_utils import CONFIGS, needs_dynamo_export, run_tool
 
 
+@needs_dynamo_export
 def test_exports_config_model_and_reports_difference(tmp_path):
     out = tmp_path / 'pspnet-r18-cchead.onnx'
     log = run_tool(
