@@ -159,8 +159,9 @@ def compiled_ops_available() -> bool:
         return importlib.util.find_spec('mmcv._ext') is not None
     except ModuleNotFoundError as error:
         raise ImportError(
-            'mmseg-ccnet needs mmcv: install `pip install "mmseg-ccnet[lite]"` '
-            '(pure Python mmcv-lite) or the compiled mmcv '
+            'mmseg-ccnet needs mmcv: install '
+            '`pip install "mmseg-ccnet[lite]"` (pure Python mmcv-lite) or '
+            'the compiled mmcv '
             '(`pip install "mmseg-ccnet[full]"`).') from error
 
 
@@ -236,7 +237,8 @@ def to_loadable(value: Any) -> Any:
                                          value.max_length)
     if isinstance(value, dict):
         loadable = copy.copy(value)
-        loadable.update((key, to_loadable(item)) for key, item in value.items())
+        loadable.update(
+            (key, to_loadable(item)) for key, item in value.items())
         return loadable
     if isinstance(value, list):
         return [to_loadable(item) for item in value]

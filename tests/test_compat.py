@@ -43,7 +43,8 @@ def test_mmseg_imports_after_the_plugin():
     result = run_python(
         'import mmseg_ccnet, mmseg.models\n'
         'from mmseg.models.losses import FocalLoss\n'
-        'from mmseg.utils.mask_classification import seg_data_to_instance_data\n'
+        'from mmseg.utils.mask_classification import '
+        'seg_data_to_instance_data\n'
         'from mmseg.models.decode_heads import san_head\n'
         'print("ok")')
     assert result.returncode == 0, result.stderr
@@ -61,7 +62,8 @@ def test_with_compiled_ops_nothing_is_replaced():
         'ext = types.ModuleType("mmcv._ext")\n'
         'ext.__spec__ = importlib.machinery.ModuleSpec("mmcv._ext", None)\n'
         'sys.modules["mmcv._ext"] = ext\n'
-        f'spec = importlib.util.spec_from_file_location("c", {compat.__file__!r})\n'
+        'spec = importlib.util.spec_from_file_location('
+        f'"c", {compat.__file__!r})\n'
         'compat = importlib.util.module_from_spec(spec)\n'
         'spec.loader.exec_module(compat)\n'
         'assert compat.compiled_ops_available()\n'

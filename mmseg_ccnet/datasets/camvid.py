@@ -30,8 +30,8 @@ class CamVidDataset(BaseSegDataset):
     The layout written by ``tools/dataset_converters/camvid.py``::
 
         data/camvid
-        ├── img_dir/{train,val,test}/<sequence>_<frame>.png   (360x480 RGB)
-        └── ann_dir/{train,val,test}/<sequence>_<frame>.png   (0-10, 255 void)
+        ├── img_dir/{train,val,test}/<sequence>_<frame>.png  (360x480 RGB)
+        └── ann_dir/{train,val,test}/<sequence>_<frame>.png  (0-10, 255)
 
     Args:
         img_suffix (str): Suffix of images. Defaults to '.png'.

@@ -3,4 +3,6 @@ from .flip import PairedRandomFlip
 from .loading import LoadClipFromFiles
 from .transforms import ClipPhotoMetricDistortion
 
-__all__ = ['ClipPhotoMetricDistortion', 'LoadClipFromFiles', 'PairedRandomFlip']
+__all__ = [
+    'ClipPhotoMetricDistortion', 'LoadClipFromFiles', 'PairedRandomFlip'
+]
