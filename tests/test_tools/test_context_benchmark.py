@@ -116,3 +116,27 @@ def test_context_maps_compose_the_passes():
     torch.testing.assert_close(maps[1].flatten(),
                                one_hot @ dense[1] @ dense[0])
     assert maps[1].min() > 0 and maps[0].eq(0).sum() == h * w - (h + w - 1)
+
+
+@pytest.mark.parametrize('name', ['Non-local + position', 'CCNet R=3'])
+def test_ablation_variants_are_the_base_model_with_another_head(name):
+    sys.path.insert(0, str(TOOLS / 'analysis'))
+    try:
+        from context_ablation import variant_model
+    finally:
+        sys.path.pop(0)
+    from mmseg.registry import MODELS
+    base = Config.fromfile(CONFIG).model
+    model = variant_model(base, name)
+    position = name.endswith('+ position')
+    assert model.decode_head.type == ('NLHead' if position else 'CCHead')
+    assert model.backbone.get('pos_channels', 0) == (16 if position else 0)
+    assert model.decode_head.in_channels == \
+        base.decode_head.in_channels + model.backbone.get('pos_channels', 0)
+    assert ('recurrence' in model.decode_head) != position
+    assert base.decode_head.type == 'CCHead' and 'pos_channels' not in \
+        base.backbone  # the base config is left as it was
+    segmentor = MODELS.build(model).eval()
+    logits = segmentor.encode_decode(
+        torch.randn(1, 3, 64, 64), [dict(img_shape=(64, 64))])
+    assert logits.shape == (1, 5, 64, 64)

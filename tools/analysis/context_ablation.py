@@ -3,7 +3,9 @@
 
 Trains the same model with different decode heads on the same data and
 schedule, for one or more training seeds (FCN without context, CCHead with
-R = 1, 2, 3, and MMSegmentation's non-local NLHead), then writes a markdown
+R = 1, 2, 3, and MMSegmentation's non-local NLHead; and CCHead R = 2 and
+NLHead on features with a sinusoidal position encoding appended, for a
+backbone that has ``pos_channels`` like LocalConvNet), then writes a markdown
 table, a JSON file and a plot of mIoU overall and per context level
 (mean over the seeds, with the range), training time per iteration and the
 head's peak memory.
@@ -31,16 +33,20 @@ from mmseg.registry import MODELS
 from mmseg_ccnet.apis import add_cfg_options, slug
 from torch.profiler import ProfilerActivity, profile
 
+NON_LOCAL = dict(
+    type='NLHead', reduction=2, use_scale=True, mode='embedded_gaussian')
+POSITION_CHANNELS = 16
+# name: (decode head type and arguments, channels of position encoding)
 VARIANTS = {
-    'FCN (no context)': dict(type='FCNHead', num_convs=2, concat_input=True),
-    'CCNet R=1': dict(type='CCHead', recurrence=1),
-    'CCNet R=2': dict(type='CCHead', recurrence=2),
-    'CCNet R=3': dict(type='CCHead', recurrence=3),
-    'Non-local': dict(
-        type='NLHead',
-        reduction=2,
-        use_scale=True,
-        mode='embedded_gaussian'),
+    'FCN (no context)':
+    (dict(type='FCNHead', num_convs=2, concat_input=True), 0),
+    'CCNet R=1': (dict(type='CCHead', recurrence=1), 0),
+    'CCNet R=2': (dict(type='CCHead', recurrence=2), 0),
+    'CCNet R=3': (dict(type='CCHead', recurrence=3), 0),
+    'Non-local': (NON_LOCAL, 0),
+    'CCNet R=2 + position': (dict(type='CCHead', recurrence=2),
+                             POSITION_CHANNELS),
+    'Non-local + position': (NON_LOCAL, POSITION_CHANNELS),
 }
 
 
@@ -70,22 +76,28 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def variant_head(base_head: dict, variant: dict) -> dict:
-    """The base config's decode head turned into a variant.
+def variant_model(base_model: dict, name: str) -> dict:
+    """The base config's model turned into a variant.
 
     Args:
-        base_head (dict): ``model.decode_head`` of the config (a CCHead).
-        variant (dict): Type and arguments of the variant.
+        base_model (dict): ``model`` of the config (with a CCHead).
+        name (str): Key of :data:`VARIANTS`.
 
     Returns:
-        dict: Head config with the base's shared arguments (channels,
-        classes, norm, loss, kernel size, ...) and the variant's own.
+        dict: Model config whose head has the base's shared arguments
+        (channels, classes, norm, loss, kernel size, ...) and the variant's
+        own, and whose backbone appends the variant's position encoding.
     """
-    head = copy.deepcopy(base_head)
+    variant, pos_channels = VARIANTS[name]
+    model = copy.deepcopy(base_model)
+    head = model.decode_head
     for key in ('recurrence', 'num_convs', 'concat_input'):
         head.pop(key, None)
     head.update(variant)
-    return head
+    if pos_channels:
+        model.backbone.pos_channels = pos_channels
+        head.in_channels += pos_channels
+    return model
 
 
 def head_peak_memory(head_cfg: dict, features: torch.Tensor) -> int:
@@ -242,10 +254,8 @@ def main() -> None:
     base_head = base.model.decode_head
     if base_head.type != 'CCHead':
         raise ValueError(f'expected a CCHead config, got {base_head.type}')
-    with torch.no_grad():
-        features = MODELS.build(base.model.backbone)(torch.randn(
-            base.train_dataloader.batch_size, 3,
-            *base.model.data_preprocessor.size))[base_head.get('in_index', 0)]
+    images = torch.randn(base.train_dataloader.batch_size, 3,
+                         *base.model.data_preprocessor.size)
     results, runs = {}, {}
     jobs = [(name, seed) for name in args.variants for seed in args.seeds]
     for index, (name, seed) in enumerate(jobs, start=1):
@@ -253,13 +263,16 @@ def main() -> None:
             f'[{index}/{len(jobs)}] training {name}, seed {seed}',
             logger='current')
         cfg = copy.deepcopy(base)
-        cfg.model.decode_head = variant_head(base_head, VARIANTS[name])
+        cfg.model = variant_model(base.model, name)
         cfg.randomness = dict(seed=seed)
         run = train_variant(
             cfg, f'{name} seed {seed}',
             osp.join(args.work_dir, slug(name), f'seed{seed}'))
-        run['head_peak_MB'] = head_peak_memory(cfg.model.decode_head,
-                                               features) / 2**20
+        with torch.no_grad():
+            features = MODELS.build(cfg.model.backbone)(images)
+        run['head_peak_MB'] = head_peak_memory(
+            cfg.model.decode_head,
+            features[cfg.model.decode_head.get('in_index', 0)]) / 2**20
         print_log(f'{name}, seed {seed}: {run}', logger='current')
         runs.setdefault(name, []).append(dict(seed=seed, **run))
         if len(runs[name]) == len(args.seeds):

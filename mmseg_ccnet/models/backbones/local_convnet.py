@@ -26,6 +26,11 @@ class LocalConvNet(BaseModule):
         strides (Sequence[int]): Stride of each conv. Defaults to (2, 2, 1).
         norm_cfg (dict): Config of the norm layers. Defaults to BN.
         act_cfg (dict): Config of the activations. Defaults to ReLU.
+        pos_channels (int): Channels of a fixed sinusoidal encoding of the
+            feature's row and column appended to the output (a multiple of
+            4: sin and cos of ``pos_channels // 4`` frequencies per axis),
+            so that a head can compare positions; it carries no image
+            content. Defaults to 0 (none).
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
@@ -35,11 +40,16 @@ class LocalConvNet(BaseModule):
                  strides: Sequence[int] = (2, 2, 1),
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='ReLU'),
+                 pos_channels: int = 0,
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg)
         if len(channels) != len(strides) or not channels:
             raise ValueError('channels and strides need the same, non-zero '
                              f'length, got {channels} and {strides}')
+        if pos_channels % 4:
+            raise ValueError(
+                f'pos_channels must be a multiple of 4, got {pos_channels}')
+        self.pos_channels = pos_channels
         self.strides = tuple(strides)
         self.layers = nn.Sequential(*[
             ConvModule(
@@ -70,6 +80,32 @@ class LocalConvNet(BaseModule):
             stride *= step
         return stride
 
+    def position_encoding(self, height: int, width: int,
+                          like: torch.Tensor) -> torch.Tensor:
+        """Sinusoidal encoding of every position of a feature map.
+
+        Frequency ``k`` of an axis of length ``n`` is ``pi * 2**k / n``.
+
+        Args:
+            height (int): Rows of the feature map.
+            width (int): Columns of the feature map.
+            like (Tensor): Tensor whose dtype and device the result takes.
+
+        Returns:
+            Tensor: Tensor of shape (pos_channels, height, width): sin and
+            cos of the row angles, then of the column angles.
+        """
+        steps = 2.0**torch.arange(self.pos_channels // 4)
+        rows = torch.arange(height)[:, None] * steps * torch.pi / height
+        cols = torch.arange(width)[:, None] * steps * torch.pi / width
+        rows = torch.cat([rows.sin(), rows.cos()], dim=1).T[:, :, None]
+        cols = torch.cat([cols.sin(), cols.cos()], dim=1).T[:, None, :]
+        encoding = torch.cat([
+            rows.expand(-1, height, width),
+            cols.expand(-1, height, width)
+        ])
+        return encoding.to(like)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         """Forward function.
 
@@ -77,7 +113,13 @@ class LocalConvNet(BaseModule):
             x (Tensor): Images of shape (B, C_in, H, W).
 
         Returns:
-            tuple[Tensor]: One feature map of shape
-            (B, channels[-1], H / output_stride, W / output_stride).
+            tuple[Tensor]: One feature map of shape (B, channels[-1] +
+            pos_channels, H / output_stride, W / output_stride).
         """
-        return (self.layers(x), )
+        features = self.layers(x)
+        if not self.pos_channels:
+            return (features, )
+        batch, _, height, width = features.shape
+        encoding = self.position_encoding(height, width, features)
+        return (torch.cat(
+            [features, encoding.expand(batch, -1, -1, -1)], dim=1), )

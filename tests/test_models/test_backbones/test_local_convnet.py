@@ -34,6 +34,28 @@ def test_receptive_field_matches_gradients(strides):
 def test_mismatched_arguments_rejected():
     with pytest.raises(ValueError, match='same, non-zero length'):
         LocalConvNet(channels=(8, 8), strides=(2, ))
+    with pytest.raises(ValueError, match='multiple of 4'):
+        LocalConvNet(channels=(8, ), strides=(2, ), pos_channels=6)
+
+
+def test_position_encoding_is_appended_and_content_free():
+    torch.manual_seed(0)
+    net = LocalConvNet(channels=(8, 8), strides=(2, 1), pos_channels=8)
+    net.eval()
+    first, = net(torch.randn(2, 3, 32, 48))
+    second, = net(torch.randn(2, 3, 32, 48))
+    assert first.shape == (2, 16, 16, 24)
+    torch.testing.assert_close(first[:, 8:], second[:, 8:], rtol=0, atol=0)
+    assert not torch.equal(first[:, :8], second[:, :8])
+    rows, cols = first[0, 8:12], first[0, 12:]
+    assert torch.equal(rows, rows[:, :, :1].expand_as(rows))
+    assert torch.equal(cols, cols[:, :1].expand_as(cols))
+    # every row's (column's) code is closer to itself than to any other
+    for codes in (rows[:, :, 0], cols[:, 0]):
+        similarity = codes.T @ codes
+        assert torch.equal(similarity.argmax(1), torch.arange(len(codes.T)))
+        torch.testing.assert_close(similarity.diagonal(),
+                                   torch.full((len(codes.T), ), 2.0))
 
 
 def test_without_attention_no_target_sees_a_key():
