@@ -13,11 +13,12 @@ PAIRS = ((LEFT, RIGHT), )
 
 
 class Segmentor(nn.Module):
-    """What merge_preds needs of the wrapped segmentor."""
+    """What merge_preds needs of the wrapped segmentor (BaseTTAModel also
+    checks that it has a ``test_step``)."""
     out_channels = 4
 
     def test_step(self, data):
-        raise NotImplementedError
+        raise AssertionError('merging predictions must not run the model')
 
 
 def scores(**by_class):
