@@ -1,7 +1,8 @@
 # CamVid as video (CamVidVideoDataset, written by
 # tools/dataset_converters/camvid_video.py): the 360x480 labelled frames of
 # the SegNet split (367 train / 101 val / 233 test), each with a clip of
-# video frames around it.
+# video frames around it. Validation on val, testing on test.
+_base_ = './_img_ann_dirs.py'
 dataset_type = 'CamVidVideoDataset'
 data_root = 'data/camvid_video'
 clips = dict(num_frames=5, frame_stride=1)
@@ -26,41 +27,28 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 
+frame_prefix = dict(frame_path='frame_dir')
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_prefix=dict(
-            img_path='img_dir/train',
-            seg_map_path='ann_dir/train',
-            frame_path='frame_dir'),
+        data_prefix=frame_prefix,
         pipeline=train_pipeline,
         **clips))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=frame_prefix,
+        pipeline=test_pipeline,
+        **clips))
+test_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         data_prefix=dict(
-            img_path='img_dir/val',
-            seg_map_path='ann_dir/val',
-            frame_path='frame_dir'),
-        pipeline=test_pipeline,
-        **clips))
-test_dataloader = dict(
-    val_dataloader,
-    dataset=dict(
-        val_dataloader['dataset'],
-        data_prefix=dict(
             img_path='img_dir/test',
             seg_map_path='ann_dir/test',
-            frame_path='frame_dir')))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+            **frame_prefix),
+        pipeline=test_pipeline,
+        **clips))
