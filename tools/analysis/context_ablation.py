@@ -183,8 +183,8 @@ def cell(result: Dict[str, float], key: str) -> str:
     """A table cell: the mean, and the range when the seeds disagree."""
     digits = 3 if key == 's/iter' else 2
     text = f'{result[key]:.{digits}f}'
-    low, high = result.get(f'{key}.min'), result.get(f'{key}.max')
-    if low is not None and round(high - low, digits) > 0:
+    low, high = result[f'{key}.min'], result[f'{key}.max']
+    if round(high - low, digits) > 0:
         text += f' [{low:.{digits}f}, {high:.{digits}f}]'
     return text
 
@@ -257,28 +257,33 @@ def main() -> None:
     images = torch.randn(base.train_dataloader.batch_size, 3,
                          *base.model.data_preprocessor.size)
     results, runs = {}, {}
-    jobs = [(name, seed) for name in args.variants for seed in args.seeds]
-    for index, (name, seed) in enumerate(jobs, start=1):
-        print_log(
-            f'[{index}/{len(jobs)}] training {name}, seed {seed}',
-            logger='current')
-        cfg = copy.deepcopy(base)
-        cfg.model = variant_model(base.model, name)
-        cfg.randomness = dict(seed=seed)
-        run = train_variant(
-            cfg, f'{name} seed {seed}',
-            osp.join(args.work_dir, slug(name), f'seed{seed}'))
+    total = len(args.variants) * len(args.seeds)
+    for number, name in enumerate(args.variants):
+        model = variant_model(base.model, name)
         with torch.no_grad():
-            features = MODELS.build(cfg.model.backbone)(images)
-        run['head_peak_MB'] = head_peak_memory(
-            cfg.model.decode_head,
-            features[cfg.model.decode_head.get('in_index', 0)]) / 2**20
-        print_log(f'{name}, seed {seed}: {run}', logger='current')
-        runs.setdefault(name, []).append(dict(seed=seed, **run))
-        if len(runs[name]) == len(args.seeds):
-            results[name] = summarize(
-                [{k: v for k, v in r.items() if k != 'seed'}
-                 for r in runs[name]])
+            features = MODELS.build(model.backbone)(images)
+        peak_mb = head_peak_memory(
+            model.decode_head,
+            features[model.decode_head.get('in_index', 0)]) / 2**20
+        variant_runs = []
+        for index, seed in enumerate(args.seeds, 1 + number * len(args.seeds)):
+            print_log(
+                f'[{index}/{total}] training {name}, seed {seed}',
+                logger='current')
+            cfg = copy.deepcopy(base)
+            cfg.model = copy.deepcopy(model)
+            cfg.randomness = dict(seed=seed)
+            run = train_variant(
+                cfg, f'{name} seed {seed}',
+                osp.join(args.work_dir, slug(name), f'seed{seed}'))
+            run['head_peak_MB'] = peak_mb
+            print_log(f'{name}, seed {seed}: {run}', logger='current')
+            variant_runs.append(run)
+        results[name] = summarize(variant_runs)
+        runs[name] = [
+            dict(seed=seed, **run)
+            for seed, run in zip(args.seeds, variant_runs)
+        ]
     table = markdown_table(results)
     with open(osp.join(args.work_dir, 'ablation.md'), 'w') as file:
         file.write(table + '\n')
