@@ -9,6 +9,7 @@ from mmcv.cnn import NonLocal2d
 
 import mmseg_ccnet  # noqa: F401
 from mmseg_ccnet.models import CrissCrossAttention
+from mmseg_ccnet.models.modules import recurrent_attention
 
 #: Feature size of the paper's setting (769x769 crops, output stride 8).
 PAPER_SIZE = 97
@@ -83,9 +84,7 @@ class Recurrent(nn.Module):
         Returns:
             Tensor: Output of the last pass, (B, C, H, W).
         """
-        for _ in range(self.recurrence):
-            x = self.module(x)
-        return x
+        return recurrent_attention(x, self.module, self.recurrence)
 
 
 def build_case(name: str, channels: int, recurrence: int) -> nn.Module:
