@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from mmseg.registry import DATASETS
 from .base_clip_dataset import BaseClipDataset
-from .camvid import CAMVID_CLASSES, CAMVID_PALETTE
+from .camvid import CamVidDataset
 
 
 @DATASETS.register_module()
@@ -22,7 +22,7 @@ class CamVidVideoDataset(BaseClipDataset):
         **kwargs: Arguments of :class:`BaseClipDataset` (``num_frames``,
             ``frame_stride``, ``data_prefix``, ...).
     """
-    METAINFO = dict(classes=CAMVID_CLASSES, palette=CAMVID_PALETTE)
+    METAINFO = CamVidDataset.METAINFO
 
     def __init__(self, **kwargs) -> None:
         super().__init__(img_suffix='.png', seg_map_suffix='.png', **kwargs)

@@ -8,6 +8,7 @@ the dataset's (possibly reduced) class list and hands them to the pipeline
 with every sample as ``flip_label_pairs``; the flip transform and the flip
 test-time augmentation swap exactly those labels.
 """
+from functools import cached_property
 from typing import Sequence, Tuple
 
 import numpy as np
@@ -100,7 +101,7 @@ class FlipPairsMixin:
     ``PairedFlipTTAModel`` use.
     """
 
-    @property
+    @cached_property
     def flip_label_pairs(self) -> LabelPairs:
         """tuple[tuple[int, int], ...]: The declared pairs as labels."""
         return resolve_flip_pairs(self.metainfo['classes'],
