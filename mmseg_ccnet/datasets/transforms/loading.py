@@ -51,8 +51,8 @@ class LoadClipFromFiles(LoadImageFromFile):
             if loaded is None:
                 return None
             frames.append(loaded['img'])
-        shapes = {frame.shape for frame in frames}
-        if len(shapes) != 1:
+        shapes = [frame.shape for frame in frames]
+        if len(set(shapes)) != 1:
             raise ValueError(f'the frames of a clip differ in shape: '
                              f'{dict(zip(results["clip_paths"], shapes))}')
         results['img'] = np.dstack(frames)
