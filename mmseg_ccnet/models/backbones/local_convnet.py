@@ -96,10 +96,14 @@ class LocalConvNet(BaseModule):
             cos of the row angles, then of the column angles.
         """
         steps = 2.0**torch.arange(self.pos_channels // 4)
-        rows = torch.arange(height)[:, None] * steps * torch.pi / height
-        cols = torch.arange(width)[:, None] * steps * torch.pi / width
-        rows = torch.cat([rows.sin(), rows.cos()], dim=1).T[:, :, None]
-        cols = torch.cat([cols.sin(), cols.cos()], dim=1).T[:, None, :]
+
+        def codes(length: int) -> torch.Tensor:
+            # (2 * frequencies, length): sin, then cos of every angle
+            angles = torch.arange(length)[:, None] * steps * torch.pi / length
+            return torch.cat([angles.sin(), angles.cos()], dim=1).T
+
+        rows = codes(height)[:, :, None]
+        cols = codes(width)[:, None, :]
         encoding = torch.cat([
             rows.expand(-1, height, width),
             cols.expand(-1, height, width)
