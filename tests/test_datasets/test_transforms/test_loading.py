@@ -45,9 +45,11 @@ def test_loading_options_apply_to_every_frame(tmp_path):
 def test_frames_of_different_sizes_rejected(tmp_path):
     paths, _ = write_frames(tmp_path, 1)
     other, _ = write_frames(tmp_path / '..', 1, shape=(5, 8))
-    with pytest.raises(ValueError, match='differ in shape'):
+    with pytest.raises(ValueError, match='differ in shape') as error:
         TRANSFORMS.build(dict(type='LoadClipFromFiles')).transform(
             dict(clip_paths=paths + other))
+    assert f"'{paths[0]}': (6, 8, 3)" in str(error.value)
+    assert f"'{other[0]}': (5, 8, 3)" in str(error.value)
 
 
 def test_missing_frame(tmp_path):
