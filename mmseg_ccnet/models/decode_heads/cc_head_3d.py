@@ -5,9 +5,9 @@ import torch
 
 from mmseg.registry import MODELS
 from ...utils import fold_frames, key_frame_index, unfold_frames
-from ..modules import CrissCrossAttention3D, check_feature_map
-from ..modules.rcca_3d import clip_criss_cross_context
-from .cc_head import CCHead
+from ..modules import (CrissCrossAttention3D, check_feature_map,
+                       clip_attention, recurrent_attention)
+from .cc_head import CCHead, RCCAFeatures
 
 
 @MODELS.register_module()
@@ -23,7 +23,9 @@ class CCHead3D(CCHead):
     ``recurrence`` passes of a shared :class:`CrissCrossAttention3D` let
     every frame gather context from the others. The ``state_dict`` keys are
     those of :class:`CCHead` and a 2D CCHead checkpoint loads as is (the
-    attention's 1x1 convolution weights are reshaped to 1x1x1).
+    attention's 1x1 convolution weights are reshaped to 1x1x1). With
+    ``loss_ccl`` the category consistent loss acts on the key frames' RCCA
+    features.
 
     Args:
         temporal (bool): Whether the attention runs across the frames of a
@@ -41,8 +43,9 @@ class CCHead3D(CCHead):
         # the 3D attention takes the place of CCHead's 2D one
         self.cca = CrissCrossAttention3D(self.channels)
 
-    def _forward_feature(self, inputs: List[torch.Tensor]) -> torch.Tensor:
-        """Features of the key frames before the classifier.
+    def rcca_features(self, inputs: List[torch.Tensor]) -> RCCAFeatures:
+        """Run the head up to the classifier, keeping the RCCA features of
+        the key frames.
 
         Args:
             inputs (list[Tensor]): Multi-level clip features, each of shape
@@ -50,7 +53,8 @@ class CCHead3D(CCHead):
                 C_l = in_channels.
 
         Returns:
-            Tensor: Key-frame features of shape (B, channels, h, w).
+            RCCAFeatures: ``attention``, ``context`` and ``fused`` of the
+            key frames, each of shape (B, channels, h, w).
         """
         for clip in inputs:
             if not isinstance(clip, torch.Tensor) or clip.dim() != 5:
@@ -60,13 +64,15 @@ class CCHead3D(CCHead):
         num_frames = inputs[0].size(2)
         x = self._transform_inputs([fold_frames(clip) for clip in inputs])
         check_feature_map(x, self.in_channels, 4, '(B * T, C, H, W)')
-        feats = clip_criss_cross_context(x, self.convs[0], self.cca,
-                                         self.convs[1], self.recurrence,
-                                         num_frames if self.temporal else 1)
+        attend = clip_attention(self.cca,
+                                num_frames if self.temporal else 1)
+        attention = recurrent_attention(self.convs[0](x), attend,
+                                        self.recurrence)
+        context = self.convs[1](attention)  # on every frame (norm statistics)
         key = key_frame_index(num_frames)
-        x, feats = (
+        x, attention, context = (
             unfold_frames(frames, num_frames)[:, :, key]
-            for frames in (x, feats))
-        if self.concat_input:
-            feats = self.conv_cat(torch.cat([x, feats], dim=1))
-        return feats
+            for frames in (x, attention, context))
+        fused = self.conv_cat(torch.cat(
+            [x, context], dim=1)) if self.concat_input else context
+        return RCCAFeatures(attention, context, fused)

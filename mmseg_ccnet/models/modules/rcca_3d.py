@@ -11,6 +11,26 @@ from .criss_cross_attention_3d import CrissCrossAttention3D
 from .rcca import RCCA, criss_cross_context
 
 
+def clip_attention(cca: nn.Module,
+                   clip_length: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A 3D attention as a function of folded frames.
+
+    Args:
+        cca (nn.Module): A :class:`CrissCrossAttention3D`.
+        clip_length (int): Frames that attend to each other: T, or 1 for
+            criss-cross attention within each frame only.
+
+    Returns:
+        Callable: Maps frame features (B * T, C, H, W) to the attended
+        frame features of the same shape.
+    """
+
+    def attend(features: torch.Tensor) -> torch.Tensor:
+        return fold_frames(cca(unfold_frames(features, clip_length)))
+
+    return attend
+
+
 def clip_criss_cross_context(frames: torch.Tensor, conv_in: Callable,
                              cca: nn.Module, conv_out: Callable,
                              recurrence: int,
@@ -18,7 +38,7 @@ def clip_criss_cross_context(frames: torch.Tensor, conv_in: Callable,
     """:func:`criss_cross_context` for the frames of clips.
 
     The convolutions run frame by frame; each attention pass runs on clips
-    of ``clip_length`` frames. Shared by :class:`RCCA3D` and ``CCHead3D``.
+    of ``clip_length`` frames (:func:`clip_attention`).
 
     Args:
         frames (Tensor): Frame features of shape (B * T, C_in, H, W), see
@@ -35,11 +55,9 @@ def clip_criss_cross_context(frames: torch.Tensor, conv_in: Callable,
     Returns:
         Tensor: Context features of shape (B * T, C, H, W).
     """
-
-    def attend(features: torch.Tensor) -> torch.Tensor:
-        return fold_frames(cca(unfold_frames(features, clip_length)))
-
-    return criss_cross_context(frames, conv_in, attend, conv_out, recurrence)
+    return criss_cross_context(frames, conv_in,
+                               clip_attention(cca, clip_length), conv_out,
+                               recurrence)
 
 
 @MODELS.register_module()

@@ -1,8 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import pytest
 import torch
+from mmengine.structures import PixelData
 
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg_ccnet.models import CCHead, CCHead3D, CrissCrossAttention3D
 
 HEAD = dict(
@@ -76,3 +78,23 @@ def test_image_features_rejected():
     _, head3d = make_heads()
     with pytest.raises(ValueError, match=r'clip features \(B, C, T, H, W\)'):
         head3d([clip[:, :, 0] for clip in clip_inputs()])
+
+
+def test_category_consistent_loss_on_the_key_frames():
+    torch.manual_seed(0)
+    head = CCHead3D(
+        loss_ccl=dict(type='CategoryConsistentLoss'), **HEAD).train()
+    inputs = clip_inputs()
+    labels = torch.randint(0, 3, (2, 6, 5))
+    samples = []
+    for label in labels:
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=label[None])
+        samples.append(sample)
+    losses = head.loss(inputs, samples, train_cfg=dict())
+    assert set(losses) == {'loss_ce', 'acc_seg', 'loss_ccl'}
+    features = head.rcca_features(inputs)
+    assert features.attention.shape == (2, 16, 6, 5)
+    expected = head.loss_ccl(head.ccl_reduce(features.attention), labels)
+    torch.testing.assert_close(losses['loss_ccl'], expected)
+    assert torch.isfinite(losses['loss_ccl'])
