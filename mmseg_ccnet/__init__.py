@@ -2,19 +2,14 @@
 """CCNet for MMSegmentation.
 
 Importing this package (directly or through
-``custom_imports=dict(imports=['mmseg_ccnet'])``) makes MMSegmentation
-importable without compiled mmcv ops, lets mmengine checkpoints load with
-``torch.load(weights_only=True)``, verifies checkpoints downloaded from
-http(s) URLs and registers the plugin's modules in MMSegmentation's
-registries.
+``custom_imports=dict(imports=['mmseg_ccnet'])``) applies the patches listed
+in :mod:`mmseg_ccnet.compat` (each can be switched off) and registers the
+plugin's modules in MMSegmentation's registries.
 """
-from .checkpoint import register_http_loader
-from .compat import allow_checkpoint_globals, install_ops_fallback
+from . import compat
 from .version import __version__
 
-install_ops_fallback()
-allow_checkpoint_globals()
-register_http_loader()
+compat.install()
 
 from .datasets import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403

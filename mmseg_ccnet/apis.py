@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
-from .cpu_distributed import setup_cpu_distributed
+from .engine.distributed import setup_cpu_distributed
 
 
 def add_cfg_options(
@@ -73,7 +73,7 @@ def build_runner(cfg: Config) -> Runner:
     """Build the runner a config asks for (``runner_type``) or the default.
 
     A distributed launch on a machine without CUDA is prepared for CPUs
-    first (see :func:`~mmseg_ccnet.cpu_distributed.setup_cpu_distributed`).
+    first (see :func:`~mmseg_ccnet.engine.distributed.setup_cpu_distributed`).
 
     Args:
         cfg (Config): A complete training/testing config.

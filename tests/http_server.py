@@ -3,9 +3,10 @@
 tests (never the internet) and free ports for process groups."""
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterator, List, NamedTuple, Optional
+from typing import Dict, Iterator, List, NamedTuple, Optional, Union
 
 
 def free_port() -> int:
@@ -17,6 +18,27 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         return probe.getsockname()[1]
+
+
+class Reply(NamedTuple):
+    """How the server answers a path; the defaults serve a file whole.
+
+    Args:
+        body (bytes): The content.
+        content_type (str): The ``Content-Type`` header.
+        announce_length (bool): Whether to send ``Content-Length`` (the
+            whole body's length).
+        send (int, optional): Bytes of the body actually sent, as if the
+            connection broke off; None for all.
+        stall (float): Seconds to wait, silent, after the bytes sent.
+        location (str, optional): Answer ``302 Found`` with this path.
+    """
+    body: bytes = b''
+    content_type: str = 'application/octet-stream'
+    announce_length: bool = True
+    send: Optional[int] = None
+    stall: float = 0.0
+    location: Optional[str] = None
 
 
 class Served(NamedTuple):
@@ -31,16 +53,17 @@ class Served(NamedTuple):
 
 
 @contextmanager
-def serve_files(files: Dict[str, bytes],
+def serve_files(files: Dict[str, Union[bytes, Reply]],
                 truncate: Optional[Dict[str, int]] = None,
                 lifetime: float = 300) -> Iterator[Served]:
     """Serve ``files`` over HTTP on a free port of 127.0.0.1.
 
-    Every response has a ``Content-Length`` (``mim download`` needs it).
+    Every plain file is sent with its ``Content-Length`` (``mim download``
+    needs it).
 
     Args:
-        files (dict[str, bytes]): File name (URL path without the leading
-            slash) to content.
+        files (dict[str, bytes | Reply]): URL path without the leading slash
+            to the content, or to a :class:`Reply`.
         truncate (dict[str, int], optional): File name to the number of
             bytes actually sent; the ``Content-Length`` still announces the
             whole file, as a connection that breaks off would.
@@ -50,7 +73,11 @@ def serve_files(files: Dict[str, bytes],
     Yields:
         Served: The base URL and the log of requested paths.
     """
-    truncate = truncate or {}
+    replies = {
+        name: reply if isinstance(reply, Reply) else Reply(
+            reply, send=(truncate or {}).get(name))
+        for name, reply in files.items()
+    }
     requests: List[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -58,21 +85,31 @@ def serve_files(files: Dict[str, bytes],
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             name = self.path.lstrip('/')
             requests.append(name)
-            if name not in files:
+            reply = replies.get(name)
+            if reply is None:
                 self.send_error(404)
                 return
-            body = files[name]
+            if reply.location is not None:
+                self.send_response(302)
+                self.send_header('Location', reply.location)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+                return
             self.send_response(200)
-            self.send_header('Content-Type', 'application/octet-stream')
-            self.send_header('Content-Length', str(len(body)))
+            self.send_header('Content-Type', reply.content_type)
+            if reply.announce_length:
+                self.send_header('Content-Length', str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(body[:truncate.get(name, len(body))])
+            self.wfile.write(reply.body[:reply.send])
+            self.wfile.flush()
+            time.sleep(reply.stall)
             self.close_connection = True
 
         def log_message(self, *args) -> None:
             """Keep test output quiet."""
 
     server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     timer = threading.Timer(lifetime, server.shutdown)

@@ -1,11 +1,14 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Tiny generated data, config reductions and script runs for tests."""
 import inspect
+import os
 import os.path as osp
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 import mmcv
 import mmseg
@@ -23,6 +26,17 @@ needs_dynamo_export = pytest.mark.skipif(
     reason='ONNX export needs torch >= 2.5 (test_deploy checks the error)')
 
 
+def script_env() -> Dict[str, str]:
+    """The environment of scripts run by tests: the test helpers
+    (``tests/``, e.g. hooks of tests) importable, this interpreter's
+    scripts (``torchrun``) first on the path."""
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO / 'tests')] + sys.path),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent),
+                              os.environ['PATH']]))
+
+
 def run_script(*args) -> str:
     """Run a Python script in a new interpreter; fail the test if it fails.
 
@@ -35,7 +49,8 @@ def run_script(*args) -> str:
     result = subprocess.run([sys.executable, *map(str, args)],
                             capture_output=True,
                             text=True,
-                            timeout=600)
+                            timeout=600,
+                            env=script_env())
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output
@@ -44,6 +59,51 @@ def run_script(*args) -> str:
 def run_tool(tool: str, *args) -> str:
     """:func:`run_script` on ``tools/<tool>``."""
     return run_script(REPO / 'tools' / tool, *args)
+
+
+class Finished(NamedTuple):
+    """How a command ended: exit code, stdout + stderr, seconds taken."""
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_distributed(script: str, *args, timeout: float = 600) -> Finished:
+    """Run ``tools/<script>`` (``dist_train.sh``, ``dist_test.sh``).
+
+    torchrun gets :func:`script_env` and a free port. The command runs
+    in a process group of its own that is killed afterwards, so that no
+    worker (e.g. a stopped one) outlives the test.
+
+    Args:
+        script (str): The launcher script in ``tools/``.
+        *args: Its arguments.
+        timeout (float): Seconds before the whole group is killed.
+
+    Returns:
+        Finished: Exit code (-9 if it was killed), output and seconds.
+    """
+    from http_server import free_port
+    env = dict(script_env(), PORT=str(free_port()))
+    start = time.monotonic()
+    process = subprocess.Popen(
+        ['bash', str(REPO / 'tools' / script), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return Finished(process.returncode, output, time.monotonic() - start)
 
 
 def png_files(root: str) -> Dict[str, bytes]:

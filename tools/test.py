@@ -5,6 +5,7 @@ import argparse
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 from mmengine.config import Config
 from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
+from mmseg_ccnet.engine.distributed import report_distributed_failure
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,7 +67,9 @@ def main() -> None:
     if args.out is not None:
         cfg.test_evaluator.output_dir = args.out
         cfg.test_evaluator.keep_results = True
-    build_runner(cfg).test()
+    runner = build_runner(cfg)
+    with report_distributed_failure():
+        runner.test()
 
 
 if __name__ == '__main__':

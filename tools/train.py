@@ -6,6 +6,7 @@ import logging
 import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
 from mmengine.logging import print_log
 from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
+from mmseg_ccnet.engine.distributed import report_distributed_failure
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,7 +42,9 @@ def main() -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
-    build_runner(cfg).train()
+    runner = build_runner(cfg)
+    with report_distributed_failure():
+        runner.train()
 
 
 if __name__ == '__main__':

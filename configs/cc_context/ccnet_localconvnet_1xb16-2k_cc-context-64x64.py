@@ -8,8 +8,5 @@ _base_ = [
     '../_base_/models/ccnet_localconvnet.py',
     '../_base_/schedules/cpu_adamw_2k.py', '../_base_/mmseg_ccnet.py'
 ]
-custom_hooks = [
-    dict(type='PlainCheckpointHook'),
-    dict(type='PredictionPanelsHook', num_images=8)
-]
+custom_hooks = [dict(type='PredictionPanelsHook', num_images=8)]
 env_cfg = dict(cudnn_benchmark=False)

@@ -15,8 +15,5 @@ model = dict(
     type='VideoEncoderDecoder',
     data_preprocessor=data_preprocessor,
     decode_head=dict(type='CCHead3D', temporal=True))
-custom_hooks = [
-    dict(type='PlainCheckpointHook'),
-    dict(type='PredictionPanelsHook', num_images=8)
-]
+custom_hooks = [dict(type='PredictionPanelsHook', num_images=8)]
 env_cfg = dict(cudnn_benchmark=False)

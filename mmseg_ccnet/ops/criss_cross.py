@@ -28,9 +28,13 @@ What keeps memory and time low:
   where a column of an NCHW map is not a valid matrix operand, a block of
   ``1 / COLUMN_BLOCKS`` of the sample's columns is copied at a time.
 
-Under ``torch.autocast`` the products run in the autocast dtype while the
-softmax, its statistics and the residual stay in float32 (the input's
-dtype), as they do in the einsum formulation.
+Under ``torch.autocast`` the products run in the autocast dtype, except the
+energies ``q_u . k_p``: they, the softmax and its statistics are computed in
+float32 (or the input's dtype if wider), so that activations that float16
+cannot multiply without overflow (energies above 65504) give the weights
+that float32 gives; the residual stays in the input's dtype. The einsum
+formulation of :class:`~mmseg_ccnet.models.CrissCrossAttention` does the
+same.
 """
 from typing import List, Optional, Tuple
 
@@ -149,9 +153,9 @@ def path_softmax(query: Tensor,
     """Attention weights of every position over its criss-cross path.
 
     The position itself lies on its column and its row; it is counted once,
-    in the row (its column energy is masked with -inf). One softmax runs over
-    the H + W energies of each position, in float32 (or the dtype of
-    ``query`` if wider).
+    in the row (its column energy is masked with -inf). The energies and one
+    softmax over the H + W energies of each position are computed in float32
+    (or the dtype of ``query`` if wider).
 
     Args:
         query (Tensor): Queries of shape (H, W, C').
@@ -166,7 +170,7 @@ def path_softmax(query: Tensor,
         log-sum-exp (H, W).
     """
     dtype = torch.promote_types(query.dtype, torch.float32)
-    col, row = (energy.to(dtype) for energy in path_products(query, key))
+    col, row = path_products(query.to(dtype), key.to(dtype))
     col = col.masked_fill_(
         torch.eye(col.size(-1), dtype=torch.bool, device=col.device),
         float('-inf'))
@@ -197,6 +201,26 @@ def add_product(residual: Tensor, weight: Tensor, features: Tensor,
     return torch.add(residual, weight.mm(features), out=out)
 
 
+def autocast_dtype(device_type: str) -> Optional[torch.dtype]:
+    """The dtype of ``torch.autocast`` on a device, if it is enabled.
+
+    Args:
+        device_type (str): E.g. ``'cpu'`` or ``'cuda'``.
+
+    Returns:
+        torch.dtype | None: The autocast dtype, or None if autocast is off.
+    """
+    if not hasattr(torch, 'get_autocast_dtype'):  # torch < 2.4
+        if device_type == 'cpu' and torch.is_autocast_cpu_enabled():
+            return torch.get_autocast_cpu_dtype()
+        if device_type == 'cuda' and torch.is_autocast_enabled():
+            return torch.get_autocast_gpu_dtype()
+        return None
+    if torch.is_autocast_enabled(device_type):
+        return torch.get_autocast_dtype(device_type)
+    return None
+
+
 def compute_dtype(x: Tensor) -> torch.dtype:
     """The dtype of the matrix products: autocast's if enabled, else x's.
 
@@ -206,16 +230,7 @@ def compute_dtype(x: Tensor) -> torch.dtype:
     Returns:
         torch.dtype: The dtype.
     """
-    device_type = x.device.type
-    if not hasattr(torch, 'get_autocast_dtype'):  # torch < 2.4
-        if device_type == 'cpu' and torch.is_autocast_cpu_enabled():
-            return torch.get_autocast_cpu_dtype()
-        if device_type == 'cuda' and torch.is_autocast_enabled():
-            return torch.get_autocast_gpu_dtype()
-        return x.dtype
-    if torch.is_autocast_enabled(device_type):
-        return torch.get_autocast_dtype(device_type)
-    return x.dtype
+    return autocast_dtype(x.device.type) or x.dtype
 
 
 def query_key(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
@@ -233,7 +248,7 @@ def query_key(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     batch, _, height, width = x.shape
     qk = torch.baddbmm(bias, x.flatten(2).transpose(1, 2),
                        weight.t().expand(batch, -1, -1))
-    return qk.view(batch, height, width, -1)
+    return qk.view(batch, height, width, weight.size(0))
 
 
 def attention_backward(col: Tensor, row: Tensor, query: Tensor, key: Tensor,
@@ -363,17 +378,18 @@ class CrissCrossAttentionFunction(Function):
             weight = value_weight.to(dtype)
             y = x.new_empty(x.shape)
             z = x_low.new_empty(x.shape[2:] + x.shape[1:2])
-            log_normalizers = []
+            log_normalizers = query.new_empty(
+                query.shape[:3],
+                dtype=torch.promote_types(query.dtype, torch.float32))
             for b in range(x.size(0)):
-                col, row, log_normalizer = path_softmax(query[b], key[b])
-                log_normalizers.append(log_normalizer)
+                col, row, log_normalizers[b] = path_softmax(query[b], key[b])
                 gather_path(
                     col.to(dtype), row.to(dtype), sample_view(x_low, b), z)
                 add_product(x[b].flatten(1), weight, z.flatten(0, 1).t(),
                             y[b].flatten(1))
             y = y.add_(value_bias.view(-1, 1, 1))
-        ctx.save_for_backward(x, torch.stack(log_normalizers), qk_weight,
-                              qk_bias, value_weight)
+        ctx.save_for_backward(x, log_normalizers, qk_weight, qk_bias,
+                              value_weight)
         return y
 
     @staticmethod

@@ -15,17 +15,14 @@ step (constant lr 0.01) moves the weights by 2.7e-3, so the comparison
 would catch a missing or doubled gradient, a wrong batch or a wrong lr.
 """
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 
-from http_server import free_port
-from runner_utils import CONFIGS, REPO, make_tiny_cityscapes, shrink_config
+from runner_utils import (CONFIGS, make_tiny_cityscapes, run_distributed,
+                          run_tool, shrink_cc_context_config, shrink_config)
 from tiny_configs import tiny_ccnet
 
 ITERS = 3
@@ -59,8 +56,10 @@ def deterministic_config(data_root: str, work_dir: Path,
     cfg.param_scheduler = []  # a constant lr: every step moves the weights
     cfg.default_hooks.checkpoint.update(interval=1, save_best=None)
     cfg.custom_imports.imports.append('loss_recorder')
-    cfg.custom_hooks.append(
-        dict(type='GlobalLossRecorder', out_file=str(work_dir / 'loss.json')))
+    cfg.custom_hooks = [
+        *cfg.get('custom_hooks', []),
+        dict(type='GlobalLossRecorder', out_file=str(work_dir / 'loss.json'))
+    ]
     cfg.randomness = dict(seed=0)
     cfg.env_cfg.dist_cfg = dict(backend='gloo')
     config = work_dir.with_suffix('.py')
@@ -68,19 +67,8 @@ def deterministic_config(data_root: str, work_dir: Path,
     return config
 
 
-def train(command, work_dir: Path) -> tuple:
-    """Run a training command; return its log, global-batch losses and the
-    weights after each iteration."""
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / 'tests')] + sys.path),
-        PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                              os.environ['PATH']]),
-        PORT=str(free_port()))
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, env=env)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+def results(output: str, work_dir: Path) -> tuple:
+    """The log, global-batch losses and weights after each iteration."""
     losses = [
         json.loads(line)['loss']
         for line in (work_dir / 'loss.json').read_text().splitlines()
@@ -96,10 +84,10 @@ def run(data_root, tmp_path, name, processes, batch_per_process):
     work_dir = tmp_path / name
     config = deterministic_config(data_root, work_dir, batch_per_process)
     if processes == 1:
-        command = [sys.executable, str(REPO / 'tools' / 'train.py')]
-        return train(command + [str(config)], work_dir)
-    command = ['bash', str(REPO / 'tools' / 'dist_train.sh')]
-    return train(command + [str(config), str(processes)], work_dir)
+        return results(run_tool('train.py', config), work_dir)
+    result = run_distributed('dist_train.sh', config, processes)
+    assert result.returncode == 0, result.output[-4000:]
+    return results(result.output, work_dir)
 
 
 def max_difference(weights, others):
@@ -121,3 +109,26 @@ def test_two_processes_train_as_one(data_root, tmp_path):
     # the comparison can fail: one SGD step is far beyond the tolerance
     for before, after in zip(one_weights, one_weights[1:]):
         assert max_difference(before, after) > 100 * TOLERANCE
+
+
+def test_main_config_trains_validates_and_tests_in_two_processes(tmp_path):
+    """Every hook of the main config (PredictionPanelsHook among them) runs
+    on both ranks: train with validation, save, then test."""
+    cfg = Config.fromfile(CONFIGS / 'cc_context' /
+                          'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py')
+    shrink_cc_context_config(cfg, str(tmp_path / 'data'), max_iters=4)
+    cfg.train_cfg.val_interval = 2
+    cfg.work_dir = str(tmp_path / 'work_dir')
+    config = tmp_path / 'main.py'
+    cfg.dump(str(config))
+    result = run_distributed('dist_train.sh', config, 2)
+    assert result.returncode == 0, result.output[-4000:]
+    assert result.output.count('Iter(val) [1/1]') == 4  # 2 runs x 2 ranks
+    assert 'global.aAcc' in result.output
+    result = run_distributed('dist_test.sh', config,
+                             tmp_path / 'work_dir' / 'iter_4.pth', 2)
+    assert result.returncode == 0, result.output[-4000:]
+    assert 'Iter(test) [1/1]' in result.output
+    panels = sorted((tmp_path / 'work_dir').glob('*/panels/*.png'))
+    # the main process draws its share of the 8 validation images
+    assert {p.name for p in panels} == {f'{i:05d}.png' for i in (0, 2, 4, 6)}

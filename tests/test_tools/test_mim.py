@@ -130,4 +130,5 @@ def test_train_and_test_run_the_package_tools(site, tmp_path):
         assert server.requests == [name]
     assert str(site / 'mmseg_ccnet/.mim/tools/test.py') in output
     assert 'Iter(test) [2/2]' in output and 'mIoU' in output
-    assert (tmp_path / 'torch_home/hub/checkpoints' / name).is_file()
+    cached = list((tmp_path / 'torch_home/hub/checkpoints').rglob(name))
+    assert len(cached) == 1 and cached[0].read_bytes() == checkpoint

@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
@@ -19,7 +20,8 @@ class PredictionPanelsHook(Hook):
     PNG with the three panels side by side (labels in the dataset's palette,
     ignored pixels black) is written to ``{log_dir}/panels/``. Small images
     are enlarged (nearest neighbour) so that each panel is at least
-    ``min_size`` pixels high.
+    ``min_size`` pixels high. In distributed runs the main process draws
+    the samples of its share of the data; the other processes draw none.
 
     Args:
         num_images (int): Samples drawn per run. Defaults to 8.
@@ -31,13 +33,21 @@ class PredictionPanelsHook(Hook):
     def __init__(self, num_images: int = 8, min_size: int = 256) -> None:
         self.num_images = num_images
         self.min_size = min_size
-        self._drawn = 0
+        self._remaining = 0
+        self._palette = None
+
+    def _start(self, dataset) -> None:
+        """Start counting anew, with the palette of ``dataset``."""
+        self._remaining = self.num_images if is_main_process() else 0
+        self._palette = np.asarray(dataset.metainfo['palette'], np.uint8)
 
     def before_val_epoch(self, runner) -> None:
-        """Start counting anew."""
-        self._drawn = 0
+        """Start counting anew for a validation run."""
+        self._start(runner.val_loop.dataloader.dataset)
 
-    before_test_epoch = before_val_epoch
+    def before_test_epoch(self, runner) -> None:
+        """Start counting anew for a test run."""
+        self._start(runner.test_loop.dataloader.dataset)
 
     def after_val_iter(self,
                        runner,
@@ -45,7 +55,7 @@ class PredictionPanelsHook(Hook):
                        data_batch: Optional[dict] = None,
                        outputs: Optional[Sequence[SegDataSample]] = None
                        ) -> None:
-        """Draw the batch's samples while fewer than ``num_images`` are.
+        """Draw the batch's samples until ``num_images`` are drawn.
 
         Args:
             runner (Runner): The runner.
@@ -53,16 +63,14 @@ class PredictionPanelsHook(Hook):
             data_batch (dict, optional): The batch.
             outputs (Sequence[SegDataSample], optional): Its predictions.
         """
-        palette = np.asarray(
-            runner.visualizer.dataset_meta['palette'], dtype=np.uint8)
         folder = osp.join(runner.log_dir, 'panels')
         for sample in outputs or ():
-            if self._drawn >= self.num_images:
+            if not self._remaining:
                 return
             path = osp.join(folder, osp.basename(sample.img_path))
-            mmcv.imwrite(self.panels(sample, palette), path)
-            self._drawn += 1
-            if self._drawn == self.num_images:
+            mmcv.imwrite(self.panels(sample, self._palette), path)
+            self._remaining -= 1
+            if not self._remaining:
                 print_log(
                     f'PredictionPanelsHook: pictures in {folder}',
                     logger='current')

@@ -9,12 +9,15 @@ from mmengine.model import BaseModule
 
 from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType
-from ...ops import criss_cross_attention
+from ...ops import autocast_dtype, criss_cross_attention
 
 
 def check_feature_map(x: torch.Tensor, channels: int, dims: int,
                       layout: str) -> None:
     """Raise a ValueError unless ``x`` is a feature map of the given layout.
+
+    A batch of zero samples is a feature map; a map with zero frames, rows
+    or columns is not (there is no position to attend from).
 
     Args:
         x (Tensor): The tensor to check.
@@ -31,6 +34,29 @@ def check_feature_map(x: torch.Tensor, channels: int, dims: int,
         raise ValueError(f'expected a {dims}D feature map {layout} with '
                          f'C={channels}, got {x.size(1)} channels (shape '
                          f'{tuple(x.shape)})')
+    if 0 in x.shape[2:]:
+        raise ValueError(f'expected a {dims}D feature map {layout} with '
+                         f'C={channels} and no empty dimension after C, got '
+                         f'shape {tuple(x.shape)}')
+
+
+def memory_format(x: torch.Tensor) -> torch.memory_format:
+    """The memory format ``x`` follows: channels last or contiguous.
+
+    Args:
+        x (Tensor): A 4D or 5D tensor.
+
+    Returns:
+        torch.memory_format: ``torch.channels_last`` (``channels_last_3d``
+        for 5D) if ``x`` is laid out so and not also plainly contiguous,
+        else ``torch.contiguous_format``.
+    """
+    channels_last = torch.channels_last if x.dim() == 4 else \
+        torch.channels_last_3d
+    if not x.is_contiguous() and x.is_contiguous(
+            memory_format=channels_last):
+        return channels_last
+    return torch.contiguous_format
 
 
 @MODELS.register_module()
@@ -58,6 +84,14 @@ class CrissCrossAttention(BaseModule):
       training; times in the README's Performance section).
     - ``'einsum'``: mmcv's formulation with :func:`torch.einsum`
       (:meth:`energy`, :meth:`aggregate`), kept as the plain reference.
+
+    Both compute the energies and the softmax in float32 (or the input's
+    dtype if wider), also under ``torch.autocast`` and for float16 or
+    bfloat16 modules (``model.half()``), where the other products run in the
+    narrower dtype; both return a contiguous tensor in the input's memory
+    format (channels last stays channels last). A batch of zero samples
+    gives an empty output; an input whose dtype differs from the
+    parameters' outside autocast raises a TypeError.
 
     Args:
         in_channels (int): Channels C of the input feature map.
@@ -128,6 +162,7 @@ class CrissCrossAttention(BaseModule):
             Tensor: Aggregated values of shape (B, C, H, W).
         """
         height = value.size(2)
+        attention = attention.to(value.dtype)
         out = torch.einsum('bhwk,bckw->bchw', attention[..., :height], value)
         return out + torch.einsum('bhwk,bchk->bchw', attention[..., height:],
                                   value)
@@ -136,7 +171,9 @@ class CrissCrossAttention(BaseModule):
         """Attention weights of every position over its criss-cross path.
 
         For inspection and visualisation; computed with the einsum
-        formulation whatever ``impl`` is (both give the same weights).
+        formulation whatever ``impl`` is (both give the same weights). The
+        energies and the softmax are computed in float32 (or the input's
+        dtype if wider), with autocast off.
 
         Args:
             x (Tensor): Feature map of shape (B, C, H, W).
@@ -149,8 +186,11 @@ class CrissCrossAttention(BaseModule):
         """
         check_feature_map(x, self.in_channels, self.input_dims,
                           self.input_layout)
-        energy = self.energy(self.query_conv(x), self.key_conv(x))
-        return F.softmax(energy, dim=-1)
+        dtype = torch.promote_types(x.dtype, torch.float32)
+        query, key = self.query_conv(x), self.key_conv(x)
+        with torch.autocast(x.device.type, enabled=False):
+            energy = self.energy(query.to(dtype), key.to(dtype))
+            return F.softmax(energy, dim=-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Aggregate the values on each position's criss-cross path.
@@ -159,18 +199,31 @@ class CrissCrossAttention(BaseModule):
             x (Tensor): Feature map of shape (B, C, H, W).
 
         Returns:
-            Tensor: ``gamma * out + x``, of shape (B, C, H, W).
+            Tensor: ``gamma * out + x``, of shape (B, C, H, W), contiguous in
+            the memory format of ``x``.
+
+        Raises:
+            TypeError: Outside autocast, if ``x`` has another dtype than the
+                parameters.
         """
+        check_feature_map(x, self.in_channels, self.input_dims,
+                          self.input_layout)
+        weight = self.query_conv.weight
+        if x.dtype != weight.dtype and autocast_dtype(x.device.type) is None:
+            raise TypeError(f'{type(self).__name__} got a {x.dtype} input '
+                            f'but has {weight.dtype} parameters: convert the '
+                            'module (e.g. model.half()) or run it under '
+                            'torch.autocast')
         if self.impl == 'efficient':
-            check_feature_map(x, self.in_channels, self.input_dims,
-                              self.input_layout)
-            return criss_cross_attention(
+            out = criss_cross_attention(
                 x, self.query_conv.weight, self.query_conv.bias,
                 self.key_conv.weight, self.key_conv.bias,
                 self.value_conv.weight, self.value_conv.bias,
                 self.gamma.scale)
-        out = self.aggregate(self.attention(x), self.value_conv(x))
-        return self.gamma(out) + x
+        else:
+            attended = self.aggregate(self.attention(x), self.value_conv(x))
+            out = self.gamma(attended) + x
+        return out.contiguous(memory_format=memory_format(x))
 
     def extra_repr(self) -> str:
         """Extra information in the module's repr."""

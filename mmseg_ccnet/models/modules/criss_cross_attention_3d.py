@@ -78,6 +78,7 @@ class CrissCrossAttention3D(CrissCrossAttention):
             Tensor: Aggregated values of shape (B, C, T, H, W).
         """
         num_frames, height, width = value.shape[2:]
+        attention = attention.to(value.dtype)
         spatial = super().aggregate(
             attention[..., :height + width].flatten(0, 1), fold_frames(value))
         temporal = torch.einsum('bthwk,bckhw->bcthw',

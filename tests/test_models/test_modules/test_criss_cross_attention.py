@@ -1,5 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import importlib.util
+import re
 from pathlib import Path
 
 import mmcv
@@ -157,3 +158,100 @@ def test_both_impls_same_parameters_outputs_and_gradients(shape):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(
         efficient.attention(x), einsum.attention(x), rtol=0, atol=0)
+
+
+IMPLS = CrissCrossAttention.IMPLS
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+def test_empty_batch_gives_an_empty_output_and_gradients(impl):
+    cca = CrissCrossAttention(16, impl=impl)
+    x = torch.randn(0, 16, 5, 6, requires_grad=True)
+    out = cca(x)
+    assert out.shape == x.shape
+    out.sum().backward()
+    assert x.grad.shape == x.shape
+    assert all(p.grad is None or not p.grad.any() for p in cca.parameters())
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+@pytest.mark.parametrize('shape', [(2, 16, 0, 6), (2, 16, 5, 0)])
+def test_empty_rows_or_columns_raise_value_error(impl, shape):
+    with pytest.raises(ValueError, match=re.escape(
+            f'no empty dimension after C, got shape {tuple(shape)}')):
+        CrissCrossAttention(16, impl=impl)(torch.randn(shape))
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+def test_float16_autocast_stays_finite_for_large_activations(impl):
+    """Energies beyond float16's range (65504): computed in float32."""
+    torch.manual_seed(0)
+    cca = CrissCrossAttention(512, impl=impl)
+    with torch.no_grad():
+        cca.gamma.scale.fill_(1.0)
+    x = torch.randn(1, 512, 9, 9) * 100
+    query, key = cca.query_conv(x), cca.key_conv(x)
+    energies = torch.einsum('bchw,bckw->bhwk', query, key)
+    assert energies.abs().max() > 65504  # float16 cannot hold them
+    with torch.no_grad():
+        ref = dense_criss_cross(cca, x)
+        with torch.autocast('cpu', dtype=torch.float16):
+            out = cca(x)
+            attention = cca.attention(x)
+    assert torch.isfinite(out).all() and torch.isfinite(attention).all()
+    # float16 products: relative error ~ 2**-11 per rounding
+    scale = ref.abs().max()
+    torch.testing.assert_close(out / scale, ref / scale, rtol=0, atol=5e-3)
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+def test_float16_autocast_gradients_finite_for_large_activations(impl):
+    torch.manual_seed(0)
+    cca = CrissCrossAttention(512, impl=impl)
+    with torch.no_grad():
+        cca.gamma.scale.fill_(1.0)
+    x = (torch.randn(1, 512, 9, 9) * 100).requires_grad_()
+    with torch.autocast('cpu', dtype=torch.float16):
+        out = cca(x)
+    out.float().mean().backward()
+    assert torch.isfinite(x.grad).all()
+    assert all(torch.isfinite(p.grad).all() for p in cca.parameters())
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_modules_compute_in_their_dtype_alike(dtype):
+    torch.manual_seed(0)
+    reference = make_cca(16).float()
+    x = torch.randn(2, 16, 6, 5)
+    with torch.no_grad():
+        ref = dense_criss_cross(reference, x)
+        outputs = []
+        for impl in IMPLS:
+            cca = CrissCrossAttention(16, impl=impl).to(dtype)
+            cca.load_state_dict(reference.state_dict())
+            out = cca(x.to(dtype))
+            assert out.dtype == dtype and out.is_contiguous()
+            outputs.append(out.float())
+    tolerance = 2e-2 if dtype == torch.float16 else 8e-2
+    for out in outputs:
+        torch.testing.assert_close(out, ref, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+def test_input_dtype_other_than_parameters_raises_type_error(impl):
+    with pytest.raises(TypeError, match='got a torch.float16 input but has '
+                       'torch.float32 parameters'):
+        CrissCrossAttention(16, impl=impl)(torch.randn(1, 16, 4, 4).half())
+
+
+@pytest.mark.parametrize('impl', IMPLS)
+def test_output_is_contiguous_in_the_input_memory_format(impl):
+    cca = make_cca(32).float()
+    cca.impl = impl
+    x = torch.randn(1, 32, 45, 45)
+    out = cca(x)
+    assert out.is_contiguous()
+    assert out.view(1, 32, -1).shape == (1, 32, 45 * 45)  # as mmcv's test
+    last = cca(x.to(memory_format=torch.channels_last))
+    assert last.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(last, out, rtol=1e-5, atol=1e-5)

@@ -1,50 +1,27 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Compatibility with the OpenMMLab stack on current PyTorch.
+"""A stand-in ``mmcv.ops`` for an mmcv without compiled extension.
 
-Three gaps between MMSegmentation 1.2.x and today's stack are closed here,
-each only where it exists:
-
-1. ``mmcv-lite`` ships no compiled extension (``mmcv._ext``), so its
-   ``mmcv.ops`` package cannot be imported, yet MMSegmentation imports
-   ``point_sample`` and ``sigmoid_focal_loss`` from it at module level.
-   :func:`install_ops_fallback` registers a stand-in ``mmcv.ops`` that
-   provides pure-PyTorch versions of exactly these two ops; every other name
-   raises :class:`MissingCompiledOpError` (a ``ModuleNotFoundError``), which
-   MMSegmentation's guarded imports treat as "not installed". With the
-   compiled mmcv installed it does nothing.
-2. torch >= 2.6 loads checkpoints with ``weights_only=True``, which rejects
-   the classes inside mmengine checkpoints. :func:`allow_checkpoint_globals`
-   allowlists exactly those classes (``HistoryBuffer`` and numpy arrays with
-   their dtype); any other global is still refused by torch, with its name.
-3. mmengine saves numpy scalars (evaluation results) and the statistics
-   methods of each ``HistoryBuffer`` in the message hub; unpickling those
-   needs numpy's scalar constructor and ``getattr``, which must stay off the
-   allowlist. :class:`PlainCheckpointHook` saves plain data instead, so
-   checkpoints of this package's runs resume with the allowlist above.
+``mmcv-lite`` ships no ``mmcv._ext``, so its ``mmcv.ops`` package cannot be
+imported, yet MMSegmentation imports ``point_sample`` and
+``sigmoid_focal_loss`` from it at module level. :func:`install`
+registers a stand-in ``mmcv.ops`` that provides pure-PyTorch versions of
+these ops; every other name raises :class:`MissingCompiledOpError` (a
+``ModuleNotFoundError``), which MMSegmentation's guarded imports treat as
+"not installed". With the compiled mmcv installed it does nothing.
 """
-import copy
 import importlib.machinery
 import importlib.util
 import sys
 import types
 from typing import Any, Optional
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.hooks import Hook
-from mmengine.logging import HistoryBuffer
-from mmseg.registry import HOOKS
 
 __all__ = [
-    'MissingCompiledOpError', 'compiled_ops_available', 'install_ops_fallback',
-    'allow_checkpoint_globals', 'point_sample', 'sigmoid_focal_loss',
-    'to_loadable', 'PlainCheckpointHook'
+    'MissingCompiledOpError', 'compiled_ops_available', 'install',
+    'point_sample', 'sigmoid_focal_loss'
 ]
-
-
-#: numpy type codes of the dtypes allowed in checkpoints (no object dtype).
-NUMERIC_TYPECODES = '?bhilqBHILQefdgFDG'
 
 
 class MissingCompiledOpError(ModuleNotFoundError):
@@ -165,7 +142,7 @@ def compiled_ops_available() -> bool:
             '(`pip install "mmseg-ccnet[full]"`).') from error
 
 
-def install_ops_fallback() -> bool:
+def install() -> bool:
     """Register the stand-in ``mmcv.ops`` where the compiled one is missing.
 
     Must run before anything imports ``mmseg.models``. Idempotent.
@@ -185,88 +162,3 @@ def install_ops_fallback() -> bool:
     sys.modules['mmcv.ops'] = ops
     mmcv.ops = ops
     return True
-
-
-def allow_checkpoint_globals() -> None:
-    """Allow what mmengine checkpoints hold under ``weights_only=True``.
-
-    That is :class:`HistoryBuffer` (message hub) and numpy arrays of
-    numeric dtypes. Builtins such as ``getattr`` and numpy's scalar
-    constructor stay refused: a checkpoint that needs them fails with the
-    global's name.
-    """
-    if not hasattr(torch.serialization, 'add_safe_globals'):
-        return  # torch < 2.4 loads with weights_only=False by default
-    numpy_core = getattr(np, '_core', None) or np.core
-    numeric_dtypes = [type(np.dtype(code)) for code in NUMERIC_TYPECODES]
-    torch.serialization.add_safe_globals([
-        HistoryBuffer, np.ndarray, np.dtype,
-        numpy_core.multiarray._reconstruct, *numeric_dtypes
-    ])
-
-
-class _ConstructedHistoryBuffer(HistoryBuffer):
-    """A HistoryBuffer that pickles as a plain ``HistoryBuffer(...)`` call.
-
-    ``HistoryBuffer.__getstate__`` saves the class's statistics methods,
-    which unpickle through ``getattr``; this saves only the data.
-    """
-
-    def __reduce__(self) -> tuple:
-        return HistoryBuffer, (self._log_history, self._count_history,
-                               self.max_length)
-
-
-def to_loadable(value: Any) -> Any:
-    """Make a checkpoint loadable with ``torch.load(weights_only=True)``.
-
-    Args:
-        value (Any): A checkpoint or part of one.
-
-    Returns:
-        Any: ``value`` with every numpy scalar replaced by its Python number
-        and every :class:`HistoryBuffer` by one that pickles as a constructor
-        call, inside dicts, lists and tuples (copied); anything else is
-        returned unchanged.
-    """
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, HistoryBuffer):
-        return _ConstructedHistoryBuffer(value._log_history,
-                                         value._count_history,
-                                         value.max_length)
-    if isinstance(value, dict):
-        loadable = copy.copy(value)
-        loadable.update(
-            (key, to_loadable(item)) for key, item in value.items())
-        return loadable
-    if isinstance(value, list):
-        return [to_loadable(item) for item in value]
-    if type(value) is tuple:
-        return tuple(to_loadable(item) for item in value)
-    return value
-
-
-@HOOKS.register_module()
-class PlainCheckpointHook(Hook):
-    """Save checkpoints that load with ``torch.load(weights_only=True)``.
-
-    mmengine saves evaluation results as numpy scalars and the message hub's
-    :class:`HistoryBuffer` objects together with their statistics methods;
-    unpickling those needs numpy's scalar constructor and ``getattr``, which
-    must stay off the allowlist. This hook rewrites them (see
-    :func:`to_loadable`) just before a checkpoint is written. Add it with
-    ``custom_hooks=[dict(type='PlainCheckpointHook')]``; the plugin's configs
-    do so through ``configs/_base_/mmseg_ccnet.py``.
-    """
-
-    priority = 'VERY_LOW'
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Rewrite ``checkpoint`` in place.
-
-        Args:
-            runner (Runner): The runner that saves the checkpoint.
-            checkpoint (dict): The checkpoint about to be saved.
-        """
-        checkpoint.update(to_loadable(checkpoint))

@@ -1,0 +1,80 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Every global effect of ``import mmseg_ccnet``, in one place.
+
+Importing the package (directly or through
+``custom_imports=dict(imports=['mmseg_ccnet'])``) calls :func:`install`,
+which applies the patches below in this order. Each has a name; listing
+names in the environment variable ``MMSEG_CCNET_DISABLE`` (comma-separated,
+e.g. ``MMSEG_CCNET_DISABLE=data_checks,checkpoint_loaders``) leaves those
+out. Apart from them, importing the package only registers its modules in
+MMSegmentation's registries (replacing ``CCHead`` and ``LIPDataset`` there,
+see :mod:`mmseg_ccnet.models` and :mod:`mmseg_ccnet.datasets`).
+
+``mmcv_ops`` (:mod:`.mmcv_ops`)
+    Without mmcv's compiled extension (mmcv-lite), puts a stand-in
+    ``mmcv.ops`` into ``sys.modules`` with pure-PyTorch ops; any other op
+    raises a clear "compiled op" error. Nothing happens with the compiled
+    mmcv. Without it (and disabled), ``import mmseg.models`` fails.
+``safe_globals`` (:mod:`.safe_globals`)
+    Adds ``HistoryBuffer`` and numeric numpy arrays to torch's safe globals
+    for ``torch.load(weights_only=True)`` (torch >= 2.4).
+``message_hub`` (:mod:`.message_hub`)
+    Makes ``MessageHub.state_dict`` return plain numbers and constructor
+    calls, so that every checkpoint written by an mmengine runner loads
+    (and resumes) with ``weights_only=True``.
+``checkpoint_loaders`` (:mod:`.checkpoint_loaders`)
+    Registers mmengine checkpoint loaders: local files fail with errors
+    that name the file and the cure; http(s) downloads (also those of
+    ``open-mmlab://``, ``mmcls://``, ``torchvision://``) time out and are
+    verified before they are cached.
+``data_checks`` (:mod:`.data_checks`)
+    Wraps ``BaseSegDataset.load_data_list``,
+    ``LoadAnnotations._load_seg_map`` and ``IoUMetric.process`` so that empty
+    splits, label maps of another size than their image, and out-of-range
+    labels are named.
+"""
+import importlib
+import os
+from typing import FrozenSet
+
+__all__ = ['DISABLE_ENV', 'PATCHES', 'disabled_patches', 'install']
+
+#: Environment variable listing patches not to apply (comma-separated).
+DISABLE_ENV = 'MMSEG_CCNET_DISABLE'
+#: The patches: modules of this package, in the order they are applied.
+PATCHES = ('mmcv_ops', 'safe_globals', 'message_hub', 'checkpoint_loaders',
+           'data_checks')
+
+
+def disabled_patches() -> FrozenSet[str]:
+    """The patch names listed in ``$MMSEG_CCNET_DISABLE``.
+
+    Returns:
+        frozenset[str]: Names from :data:`PATCHES`.
+
+    Raises:
+        ValueError: For a name that is not a patch.
+    """
+    names = {
+        name.strip()
+        for name in os.environ.get(DISABLE_ENV, '').split(',')
+        if name.strip()
+    }
+    unknown = names.difference(PATCHES)
+    if unknown:
+        raise ValueError(f'{DISABLE_ENV} names unknown patches '
+                         f'{sorted(unknown)}; known: {", ".join(PATCHES)}')
+    return frozenset(names)
+
+
+def install() -> None:
+    """Apply every patch of :data:`PATCHES` that is not disabled.
+
+    Each patch module is imported only here, in order (the later ones import
+    mmseg, whose import needs ``mmcv.ops`` in place), and applied by its
+    ``install()``. Idempotent.
+    """
+    disabled = disabled_patches()
+    for name in PATCHES:
+        if name not in disabled:
+            importlib.import_module(f'{__name__}.{name}').install()

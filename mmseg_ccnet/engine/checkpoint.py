@@ -1,0 +1,486 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Checkpoint files: verified downloads and loading errors that say why.
+
+mmengine loads ``load_from='https://...'`` (and ``open-mmlab://``,
+``mmcls://``, ``torchvision://``, which resolve to such URLs) through
+torch's ``load_url``, which waits for a stalled server forever, caches
+whatever arrived under the URL's file name and trusts it on every later
+run. :func:`load_from_http` replaces it:
+
+* Connections and reads time out (:data:`CONNECT_TIMEOUT_ENV`,
+  :data:`READ_TIMEOUT_ENV`, in seconds).
+* The cache is keyed by the whole URL: ``<model_dir>/<key>/<file name>``,
+  ``key`` the first 16 hex digits of the URL's sha256, ``model_dir``
+  torch's hub cache (``$TORCH_HOME/hub/checkpoints``) as in mmengine.
+* A download is cached only once it is verified: its sha256 must start with
+  the hash its file name carries (:func:`hash_prefix`); a name without one
+  must arrive with its announced length and be a torch checkpoint archive
+  (:func:`checkpoint_format_error`). Anything else is refused with what was
+  expected and what came, and leaves nothing behind.
+
+:func:`load_from_local` loads local files with ``weights_only=True`` and
+fails, for an empty, truncated or foreign file or one that
+``weights_only=True`` refuses, with an error naming the file and the cure
+(:func:`rewrite_trusted_checkpoint` for checkpoints of earlier runs).
+"""
+import hashlib
+import http.client
+import logging
+import os
+import os.path as osp
+import pickle
+import re
+import socket
+import tempfile
+import zipfile
+from typing import Optional, Tuple
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlparse
+from urllib.request import (HTTPHandler, HTTPSHandler, Request,
+                            build_opener)
+
+import torch
+from mmengine.dist import get_dist_info
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+
+__all__ = [
+    'CONNECT_TIMEOUT_ENV', 'READ_TIMEOUT_ENV', 'CheckpointDownloadError',
+    'CheckpointLoadError', 'hash_prefix', 'checkpoint_format_error',
+    'fetch_checkpoint', 'load_from_http', 'load_from_local',
+    'rewrite_trusted_checkpoint'
+]
+
+#: Seconds to wait for a connection (default 30).
+CONNECT_TIMEOUT_ENV = 'MMSEG_CCNET_CONNECT_TIMEOUT'
+#: Seconds to wait for the next bytes of a download (default 60).
+READ_TIMEOUT_ENV = 'MMSEG_CCNET_READ_TIMEOUT'
+DEFAULT_TIMEOUTS = (30.0, 60.0)
+#: OpenMMLab's ``<name>_YYYYMMDD_HHMMSS-<8 hex>.pth``: 8 hex digits after a
+#: date and time are the sha256 prefix, even if all of them are digits.
+OPENMMLAB_NAME = re.compile(r'_\d{8}_\d{6}-([0-9a-f]{8})\.[^.]+$')
+#: ``<name>-<8 to 64 hex>.<ext>`` with a letter among the digits (so not a
+#: date such as ``-20240101``), as torchvision and OpenMMLab name weights.
+HEX_SUFFIX = re.compile(r'-((?=[0-9]*[a-f])[0-9a-f]{8,64})\.[^.]+$')
+#: What ``torch.save`` writes in its legacy (pre-zip) format first.
+LEGACY_MAGIC = b'\x80\x02\x8a\x0a' + (0x1950a86a20f9469cfc6c).to_bytes(
+    10, 'little')
+CHUNK = 1 << 20  # bytes per read, and per progress bar step
+TOOL = 'tools/misc/rewrite_checkpoint.py'
+
+
+class CheckpointDownloadError(RuntimeError):
+    """A download failed, stalled, or is not the checkpoint it claims."""
+
+
+class CheckpointLoadError(pickle.UnpicklingError):
+    """A checkpoint file cannot be loaded; the message says why."""
+
+
+def hash_prefix(filename: str) -> Optional[str]:
+    """The sha256 prefix a checkpoint's file name promises.
+
+    Args:
+        filename (str): File name, path or URL, such as
+            ``pspnet_r50-d8_20200605_003338-2966598c.pth``.
+
+    Returns:
+        str | None: The hex digits of an OpenMMLab-style name
+        (:data:`OPENMMLAB_NAME`) or of a ``-<hex>`` suffix with at least one
+        letter (:data:`HEX_SUFFIX`); None if the name carries no hash.
+    """
+    name = osp.basename(urlparse(filename).path)
+    match = OPENMMLAB_NAME.search(name) or HEX_SUFFIX.search(name)
+    return match.group(1) if match else None
+
+
+def _sha256(path: str) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for chunk in iter(lambda: file.read(CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checkpoint_format_error(path: str) -> Optional[str]:
+    """Why a file is not a (whole) torch checkpoint, or None if it is one.
+
+    Checks the structure only: a zip archive with a ``data.pkl`` record and
+    intact members (``torch.save``'s format), or the legacy format's magic.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        str | None: What the file is instead, e.g. ``'an HTML page'``.
+    """
+    with open(path, 'rb') as file:
+        head = file.read(64)
+    if not head:
+        return 'an empty file'
+    if head.startswith(LEGACY_MAGIC):
+        return None
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not any(n.rsplit('/', 1)[-1] == 'data.pkl' for n in names):
+                return 'a zip archive without data.pkl'
+            broken = archive.testzip()
+        return f'a damaged archive ({broken})' if broken else None
+    text = head.lstrip().lower()
+    if text.startswith((b'<!doctype html', b'<html', b'<?xml', b'<head')):
+        return f'an HTML page ({head[:40]!r}...)'
+    if head.startswith(b'PK'):
+        return 'a truncated zip archive'
+    return f'{osp.getsize(path)} bytes starting with {head[:16]!r}'
+
+
+def timeouts() -> Tuple[float, float]:
+    """Connect and read timeouts in seconds, from the environment.
+
+    Returns:
+        tuple[float, float]: ``$MMSEG_CCNET_CONNECT_TIMEOUT`` and
+        ``$MMSEG_CCNET_READ_TIMEOUT``, defaults :data:`DEFAULT_TIMEOUTS`.
+
+    Raises:
+        ValueError: If a variable is not a positive number.
+    """
+    values = []
+    for name, default in zip((CONNECT_TIMEOUT_ENV, READ_TIMEOUT_ENV),
+                             DEFAULT_TIMEOUTS):
+        text = os.environ.get(name, str(default))
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not value > 0:
+            raise ValueError(f'{name} must be a number of seconds > 0, got '
+                             f'{text!r}')
+        values.append(value)
+    return values[0], values[1]
+
+
+def _read_timeout_connection(base: type, read_timeout: float) -> type:
+    """``base`` (an ``http.client`` connection) with its own read timeout.
+
+    The connection is made within the request's timeout; afterwards every
+    read waits at most ``read_timeout`` seconds.
+    """
+
+    class Connection(base):
+
+        def connect(self) -> None:
+            super().connect()
+            self.sock.settimeout(read_timeout)
+
+    return Connection
+
+
+class _HTTPHandler(HTTPHandler):
+    """``HTTPHandler`` whose connections have a separate read timeout."""
+
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.connection = _read_timeout_connection(http.client.HTTPConnection,
+                                                   read_timeout)
+
+    def http_open(self, req: Request):
+        return self.do_open(self.connection, req)
+
+
+class _HTTPSHandler(HTTPSHandler):
+    """``HTTPSHandler`` whose connections have a separate read timeout."""
+
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.connection = _read_timeout_connection(
+            http.client.HTTPSConnection, read_timeout)
+
+    def https_open(self, req: Request):
+        return self.do_open(
+            self.connection, req, context=self._context)
+
+
+def _download(url: str, dst: str, progress: bool = True) -> None:
+    """Download ``url`` to ``dst`` if what arrives is verified.
+
+    The bytes go to a temporary file next to ``dst`` that is renamed to
+    ``dst`` only after the checks, so ``dst`` never holds a bad download and
+    nothing is left behind on failure.
+
+    Args:
+        url (str): The http(s) URL.
+        dst (str): The path to write.
+        progress (bool): Whether to show a progress bar. Defaults to True.
+
+    Raises:
+        CheckpointDownloadError: If the server cannot be reached, answers
+            with an error, stalls, sends fewer bytes than it announced, or
+            sends something that does not match the file name's hash or is
+            not a torch checkpoint.
+    """
+    connect_timeout, read_timeout = timeouts()
+    opener = build_opener(_HTTPHandler(read_timeout),
+                          _HTTPSHandler(read_timeout))
+    handle, partial = tempfile.mkstemp(
+        prefix=f'.{osp.basename(dst)}.', suffix='.partial',
+        dir=osp.dirname(dst))
+    os.close(handle)
+    received = 0
+    try:
+        with opener.open(Request(url, headers={'User-Agent': 'mmseg-ccnet'}),
+                         timeout=connect_timeout) as response, \
+                open(partial, 'wb') as file:
+            served = response.geturl()
+            length = response.headers.get('Content-Length')
+            size = int(length) if length is not None else None
+            size_text = 'unknown size' if size is None else \
+                f'{size / CHUNK:.1f} MiB'
+            print_log(
+                f'Downloading {url} ({size_text}) to {dst}', logger='current')
+            bar = ProgressBar(-(-size // CHUNK) if size else 0) \
+                if progress else None
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: response.read1(CHUNK), b''):
+                file.write(chunk)
+                digest.update(chunk)
+                steps = received // CHUNK
+                received += len(chunk)
+                for _ in range(received // CHUNK - steps if bar else 0):
+                    bar.update()  # one step per MiB
+            if bar is not None:
+                bar.file.write('\n')
+        if size is not None and received != size:
+            raise CheckpointDownloadError(
+                f'Download of {url} is truncated: received {received} of '
+                f'{size} bytes. Nothing was cached; try again.')
+        _verify(url, served, partial, digest.hexdigest())
+        os.replace(partial, dst)
+    except HTTPError as error:
+        raise CheckpointDownloadError(
+            f'Download of {url} failed: the server answered {error.code} '
+            f'{error.reason}. Nothing was cached.') from error
+    except (socket.timeout, TimeoutError) as error:
+        raise CheckpointDownloadError(
+            f'Download of {url} stalled: no data for {read_timeout:g} s '
+            f'after {received} bytes (${READ_TIMEOUT_ENV} sets the limit). '
+            'Nothing was cached; try again.') from error
+    except URLError as error:
+        raise CheckpointDownloadError(
+            f'Download of {url} failed: {error.reason} (connect timeout '
+            f'{connect_timeout:g} s, ${CONNECT_TIMEOUT_ENV}). Nothing was '
+            'cached.') from error
+    except (http.client.HTTPException, ConnectionError) as error:
+        raise CheckpointDownloadError(
+            f'Download of {url} broke off after {received} bytes: '
+            f'{error!r}. Nothing was cached; try again.') from error
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)
+
+
+def _verify(url: str, served: str, path: str, sha256: str) -> None:
+    """Check a finished download against its hash, or its format.
+
+    Args:
+        url (str): The requested URL.
+        served (str): The URL that answered (after redirects).
+        path (str): The downloaded file.
+        sha256 (str): Its hex sha256.
+
+    Raises:
+        CheckpointDownloadError: If the hash in the requested (else the
+            served) file name does not match, or, without one, the file is
+            not a torch checkpoint.
+    """
+    expected = hash_prefix(url) or hash_prefix(served)
+    if expected:
+        if not sha256.startswith(expected):
+            raise CheckpointDownloadError(
+                f'Download of {url} is corrupt: its sha256 is {sha256}, but '
+                f'its file name promises {expected}. Nothing was cached.')
+        return
+    problem = checkpoint_format_error(path)
+    if problem:
+        raise CheckpointDownloadError(
+            f'Download of {url} is not a torch checkpoint: expected a '
+            f'torch.save archive, received {problem}. Nothing was cached.')
+
+
+def cache_path(url: str, model_dir: str) -> str:
+    """Where the verified copy of ``url`` is cached.
+
+    Args:
+        url (str): The http(s) URL.
+        model_dir (str): The cache folder.
+
+    Returns:
+        str: ``<model_dir>/<first 16 hex of sha256(url)>/<file name>``.
+
+    Raises:
+        ValueError: If the URL names no file (e.g. it ends with ``/``).
+    """
+    name = osp.basename(urlparse(url).path)
+    if not name:
+        raise ValueError(f'{url} names no file (a checkpoint URL ends with '
+                         'its file name, e.g. .../model-1a2b3c4d.pth)')
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return osp.join(model_dir, key, name)
+
+
+def fetch_checkpoint(url: str,
+                     model_dir: Optional[str] = None,
+                     progress: bool = True) -> str:
+    """The verified local copy of a checkpoint URL, downloaded if needed.
+
+    Args:
+        url (str): The http(s) URL of the checkpoint.
+        model_dir (str, optional): Cache folder. Defaults to
+            ``<torch hub dir>/checkpoints``, the folder mmengine uses.
+        progress (bool): Whether to show a progress bar. Defaults to True.
+
+    Returns:
+        str: Path of the cached file (see :func:`cache_path`). A cached file
+        whose sha256 does not match the hash in its name is downloaded
+        again.
+
+    Raises:
+        CheckpointDownloadError: See :func:`_download`.
+        ValueError: If the URL names no file.
+    """
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    path = cache_path(url, model_dir)
+    expected = hash_prefix(url)
+    if osp.isfile(path):
+        if not expected or _sha256(path).startswith(expected):
+            return path
+        print_log(
+            f'The cached {path} does not match the sha256 prefix in its '
+            'name; downloading it again.',
+            logger='current',
+            level=logging.WARNING)
+    if not expected:
+        print_log(
+            f'{url} has no sha256 prefix in its file name '
+            '(<name>-<hash>.pth): checking its length and format only.',
+            logger='current',
+            level=logging.WARNING)
+    folder = osp.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    try:
+        _download(url, path, progress)
+    finally:
+        if not os.listdir(folder):
+            os.rmdir(folder)
+    return path
+
+
+def load_from_http(filename: str,
+                   map_location: Optional[str] = None,
+                   model_dir: Optional[str] = None,
+                   progress: bool = True) -> dict:
+    """Load a checkpoint from an http(s) URL through the verified cache.
+
+    The signature of mmengine's ``load_from_http``. In distributed runs rank
+    0 downloads first; the other ranks wait and then read the cache.
+
+    Args:
+        filename (str): The checkpoint's URL.
+        map_location (str, optional): Same as :func:`torch.load`.
+        model_dir (str, optional): Cache folder, see
+            :func:`fetch_checkpoint`.
+        progress (bool): Whether to show a progress bar. Defaults to True.
+
+    Returns:
+        dict: The loaded checkpoint.
+    """
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        path = fetch_checkpoint(filename, model_dir, progress)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            path = fetch_checkpoint(filename, model_dir, progress)
+    return load_from_local(path, map_location)
+
+
+def _refused_global(error: Exception) -> Optional[str]:
+    """The global that ``weights_only=True`` refused, if that failed."""
+    match = re.search(r'Unsupported global: GLOBAL (\S+)', str(error))
+    return match.group(1) if match else None
+
+
+def load_from_local(filename: str,
+                    map_location: Optional[str] = None) -> dict:
+    """Load a local checkpoint file, saying why if that fails.
+
+    The signature of mmengine's ``load_from_local``. Loads with
+    ``torch.load(weights_only=True)`` wherever torch can allowlist globals
+    (torch >= 2.4, see :mod:`mmseg_ccnet.compat.safe_globals`), and with
+    torch's default before.
+
+    Args:
+        filename (str): The file.
+        map_location (str, optional): Same as :func:`torch.load`.
+
+    Returns:
+        dict: The checkpoint.
+
+    Raises:
+        FileNotFoundError: If there is no such file.
+        CheckpointLoadError: Naming the file, if it is empty, truncated or
+            not a checkpoint, or holds a global that ``weights_only=True``
+            refuses (with the tool that rewrites a trusted file).
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    strict = hasattr(torch.serialization, 'add_safe_globals')
+    try:
+        return torch.load(
+            filename,
+            map_location=map_location,
+            **(dict(weights_only=True) if strict else {}))
+    except Exception as error:
+        refused = _refused_global(error)
+        if refused is not None:
+            raise CheckpointLoadError(
+                f'{filename} holds {refused}, which '
+                'torch.load(weights_only=True) does not run. mmengine runs '
+                'without mmseg-ccnet store numpy scalars and HistoryBuffer '
+                'methods this way. If you trust the file, rewrite it once: '
+                f'python {TOOL} {filename} --trusted (from a clone of '
+                'mmseg-ccnet; or mim run mmseg_ccnet rewrite_checkpoint '
+                f'{filename} --trusted)') from error
+        problem = checkpoint_format_error(filename)
+        if problem is None:
+            raise
+        raise CheckpointLoadError(
+            f'{filename} is not a torch checkpoint: it is {problem}') from error
+
+
+def rewrite_trusted_checkpoint(src: str, dst: str) -> None:
+    """Rewrite a trusted checkpoint into the ``weights_only`` loadable form.
+
+    Loads ``src`` with ``weights_only=False``, which runs whatever the file
+    holds: only for files of a trusted source. Numpy scalars become Python
+    numbers and HistoryBuffers plain constructor calls
+    (:func:`~mmseg_ccnet.compat.message_hub.plain_state`).
+
+    Args:
+        src (str): The checkpoint to read.
+        dst (str): Where to write the rewritten checkpoint (may be ``src``;
+            written to a temporary file and renamed).
+    """
+    from ..compat.message_hub import plain_state
+    checkpoint = torch.load(src, map_location='cpu', weights_only=False)
+    handle, partial = tempfile.mkstemp(
+        prefix=f'.{osp.basename(dst)}.', dir=osp.dirname(osp.abspath(dst)))
+    os.close(handle)
+    try:
+        torch.save(plain_state(checkpoint), partial)
+        os.replace(partial, dst)
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)

@@ -1,0 +1,57 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""``import mmseg_ccnet`` applies every patch of ``compat.PATCHES`` unless
+``MMSEG_CCNET_DISABLE`` names it."""
+import os
+import subprocess
+import sys
+
+from mmseg_ccnet import compat
+
+PROBE = '''
+import mmseg_ccnet
+from mmengine.logging import MessageHub
+from mmengine.runner import CheckpointLoader
+from mmseg.datasets import BaseSegDataset
+from mmseg.evaluation import IoUMetric
+from mmseg_ccnet.compat.patching import is_wrapped
+print(is_wrapped(MessageHub.state_dict),
+      CheckpointLoader._schemes[''].__module__,
+      is_wrapped(BaseSegDataset.load_data_list), is_wrapped(IoUMetric.process))
+'''
+
+
+def probe(disable: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MMSEG_CCNET_DISABLE=disable)
+    return subprocess.run([sys.executable, '-c', PROBE],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=env)
+
+
+def test_every_patch_is_applied_by_default():
+    result = probe('')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == [
+        'True', 'mmseg_ccnet.engine.checkpoint', 'True', 'True'
+    ]
+
+
+def test_disabled_patches_are_left_out():
+    result = probe('message_hub, data_checks')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == [
+        'False', 'mmseg_ccnet.engine.checkpoint', 'False', 'False'
+    ]
+
+
+def test_unknown_patch_name_is_refused():
+    result = probe('mmcv_ops,no_such_patch')
+    assert result.returncode != 0
+    assert "MMSEG_CCNET_DISABLE names unknown patches ['no_such_patch']" in \
+        result.stderr
+
+
+def test_patches_are_listed_in_the_package_docstring():
+    for name in compat.PATCHES:
+        assert f'``{name}`` (:mod:`.{name}`)' in compat.__doc__
