@@ -10,6 +10,15 @@ out. Apart from them, importing the package only registers its modules in
 MMSegmentation's registries (replacing ``CCHead`` and ``LIPDataset`` there,
 see :mod:`mmseg_ccnet.models` and :mod:`mmseg_ccnet.datasets`).
 
+First, :func:`.stack.check_stack` checks the installed OpenMMLab stack
+(OpenMMLab or OneDL) and raises an ``ImportError`` naming the install
+command that fixes it; it changes nothing.
+
+``config_scopes`` (:mod:`.config_scopes`)
+    On the OneDL stack, maps mmengine's config scopes ``mmseg::`` and
+    ``mmdet::`` to OneDL's distributions, so that base configs inherited
+    from them resolve (OneDL's mmengine still looks for OpenMMLab's names).
+    Nothing changes on the OpenMMLab stack.
 ``mmcv_ops`` (:mod:`.mmcv_ops`)
     Without mmcv's compiled extension (mmcv-lite), puts a stand-in
     ``mmcv.ops`` into ``sys.modules`` with pure-PyTorch ops; any other op
@@ -42,8 +51,8 @@ __all__ = ['DISABLE_ENV', 'PATCHES', 'disabled_patches', 'install']
 #: Environment variable listing patches not to apply (comma-separated).
 DISABLE_ENV = 'MMSEG_CCNET_DISABLE'
 #: The patches: modules of this package, in the order they are applied.
-PATCHES = ('mmcv_ops', 'safe_globals', 'message_hub', 'checkpoint_loaders',
-           'data_checks')
+PATCHES = ('config_scopes', 'mmcv_ops', 'safe_globals', 'message_hub',
+           'checkpoint_loaders', 'data_checks')
 
 
 def disabled_patches() -> FrozenSet[str]:
@@ -74,6 +83,8 @@ def install() -> None:
     mmseg, whose import needs ``mmcv.ops`` in place), and applied by its
     ``install()``. Idempotent.
     """
+    from .stack import check_stack
+    check_stack()
     disabled = disabled_patches()
     for name in PATCHES:
         if name not in disabled:

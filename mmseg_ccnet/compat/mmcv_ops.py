@@ -1,14 +1,18 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """A stand-in ``mmcv.ops`` for an mmcv without compiled extension.
 
-``mmcv-lite`` ships no ``mmcv._ext``, so its ``mmcv.ops`` package cannot be
-imported, yet MMSegmentation imports ``point_sample`` and
-``sigmoid_focal_loss`` from it at module level. :func:`install`
-registers a stand-in ``mmcv.ops`` that provides pure-PyTorch versions of
-these ops; every other name raises :class:`MissingCompiledOpError` (a
-``ModuleNotFoundError``), which MMSegmentation's guarded imports treat as
-"not installed". With the compiled mmcv installed it does nothing.
+``mmcv-lite`` (and ``onedl-mmcv`` built without ops) ships no ``mmcv._ext``,
+so its ``mmcv.ops`` package cannot be imported, yet MMSegmentation imports
+``point_sample``, ``sigmoid_focal_loss`` and ``CrissCrossAttention`` from it
+at module level. :func:`install` registers a stand-in ``mmcv.ops`` that
+provides these in pure PyTorch (``CrissCrossAttention`` is this package's
+:class:`~mmseg_ccnet.models.CrissCrossAttention`, so MMSegmentation's own
+``CCHead`` class, and classes derived from it, run); every other name raises
+:class:`MissingCompiledOpError` (a ``ModuleNotFoundError``), which
+MMSegmentation's guarded imports treat as "not installed". With the
+compiled mmcv installed it does nothing.
 """
+import importlib
 import importlib.machinery
 import importlib.util
 import sys
@@ -19,8 +23,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    'MissingCompiledOpError', 'compiled_ops_available', 'install',
-    'point_sample', 'sigmoid_focal_loss'
+    'MissingCompiledOpError', 'PROVIDED', 'compiled_ops_available',
+    'install', 'point_sample', 'sigmoid_focal_loss'
 ]
 
 
@@ -35,10 +39,12 @@ class MissingCompiledOpError(ModuleNotFoundError):
         super().__init__(
             f'mmcv.ops.{op_name} is a compiled mmcv op, but the installed '
             'mmcv has no compiled extension (mmcv._ext; mmcv-lite never has '
-            f'one). Install the full mmcv to use {op_name}: '
-            '`pip install --no-build-isolation "mmcv>=2.0.0rc4,<2.2.0"` '
-            '(builds from source against your torch), or change the config '
-            f'so that it does not need {op_name}.',
+            f'one). To use {op_name}, install an mmcv with ops, built from '
+            'source against your torch: `pip install --no-build-isolation '
+            '"mmcv>=2.0.0rc4,<2.2.0"` (OpenMMLab) or `pip install '
+            '--no-build-isolation --force-reinstall --no-deps onedl-mmcv` '
+            f'(OneDL); or change the config so that it does not need '
+            f'{op_name}.',
             name='mmcv._ext')
         self.op_name = op_name
 
@@ -111,6 +117,12 @@ def sigmoid_focal_loss(input: torch.Tensor,
     return loss
 
 
+#: Ops of the stand-in that live in modules of this package, imported when
+#: first asked for (they import mmseg themselves).
+PROVIDED = dict(
+    CrissCrossAttention='mmseg_ccnet.models.modules.criss_cross_attention')
+
+
 class _OpsFallback(types.ModuleType):
     """A stand-in ``mmcv.ops`` for an mmcv without compiled extension."""
 
@@ -120,6 +132,10 @@ class _OpsFallback(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith('__'):
             raise AttributeError(name)
+        if name in PROVIDED:
+            value = getattr(importlib.import_module(PROVIDED[name]), name)
+            setattr(self, name, value)
+            return value
         raise MissingCompiledOpError(name)
 
 
@@ -136,10 +152,8 @@ def compiled_ops_available() -> bool:
         return importlib.util.find_spec('mmcv._ext') is not None
     except ModuleNotFoundError as error:
         raise ImportError(
-            'mmseg-ccnet needs mmcv: install '
-            '`pip install "mmseg-ccnet[lite]"` (pure Python mmcv-lite) or '
-            'the compiled mmcv '
-            '(`pip install "mmseg-ccnet[full]"`).') from error
+            'mmseg-ccnet needs mmcv: pip install "mmseg-ccnet[openmmlab]" '
+            '(OpenMMLab) or "mmseg-ccnet[onedl]" (OneDL)') from error
 
 
 def install() -> bool:

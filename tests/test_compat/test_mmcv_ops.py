@@ -21,11 +21,18 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 
 @needs_lite
-def test_mmseg_needs_the_plugin_with_mmcv_lite():
-    """The problem being solved: plain mmseg does not import on mmcv-lite."""
-    result = run_python('import mmseg.models')
+def test_mmseg_needs_the_plugin_without_compiled_ops():
+    """The problem being solved: without compiled ops, MMSegmentation 1.2
+    does not import its models, and OneDL's 1.4 imports them but refuses to
+    build its CCHead."""
+    result = run_python(
+        'import mmseg.models\n'
+        'from mmseg.models.decode_heads import CCHead\n'
+        'CCHead(in_channels=16, channels=8, num_classes=2)')
     assert result.returncode != 0
-    assert "No module named 'mmcv._ext'" in result.stderr
+    assert "No module named 'mmcv._ext'" in result.stderr or \
+        'Please install mmcv-full for CrissCrossAttention ops' in \
+        result.stderr
 
 
 def test_mmseg_imports_after_the_plugin():
@@ -66,8 +73,12 @@ def test_with_compiled_ops_nothing_is_replaced():
 @needs_lite
 def test_other_ops_behave_as_not_installed():
     import mmcv.ops
+    from mmseg.models.decode_heads import cc_head
+    from mmseg_ccnet.models import CrissCrossAttention
     assert mmcv.ops.point_sample is compat.point_sample
     assert mmcv.ops.sigmoid_focal_loss is compat.sigmoid_focal_loss
+    assert mmcv.ops.CrissCrossAttention is CrissCrossAttention
+    assert cc_head.CrissCrossAttention is CrissCrossAttention
     from mmseg.models.losses import focal_loss
     assert focal_loss._sigmoid_focal_loss is compat.sigmoid_focal_loss
     with pytest.raises(ModuleNotFoundError, match='mmcv.ops.PSAMask is a '

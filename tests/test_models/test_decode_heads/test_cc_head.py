@@ -1,4 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import subprocess
+import sys
+
 import mmseg.models.decode_heads.cc_head as mmseg_cc_head
 import pytest
 import torch
@@ -8,6 +11,7 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_ccnet.compat import mmcv_ops
 from mmseg_ccnet.models import (CategoryConsistentLoss, CCHead,
                                 CrissCrossAttention)
 from runner_utils import CONFIGS, MMSEG_CONFIGS
@@ -22,19 +26,41 @@ HEAD = dict(
 
 
 @pytest.fixture
-def mmseg_cc_head_class(monkeypatch):
-    """MMSegmentation 1.2.2's own CCHead class, with our attention inside.
+def mmseg_cc_head_class():
+    """MMSegmentation's own CCHead class, imported as users import it.
 
-    mmseg's module falls back to ``CrissCrossAttention = None`` without
-    compiled mmcv; the class itself is unchanged.
+    Without compiled mmcv, mmseg's module finds this package's
+    CrissCrossAttention in the stand-in ``mmcv.ops``; with it, mmcv's.
     """
-    monkeypatch.setattr(mmseg_cc_head, 'CrissCrossAttention',
-                        CrissCrossAttention)
-    return mmseg_cc_head.CCHead
+    from mmseg.models.decode_heads import CCHead as MMSegCCHead
+    assert MMSegCCHead is mmseg_cc_head.CCHead
+    return MMSegCCHead
 
 
 def inputs(batch=2, size=(9, 7)):
     return [torch.randn(batch, 8, *size), torch.randn(batch, 32, *size)]
+
+
+def test_mmsegs_own_cchead_and_its_subclasses_run_after_the_plugin():
+    """Scripts, notebooks and subclasses that use mmseg's class directly."""
+    result = subprocess.run([
+        sys.executable, '-c', 'import mmseg_ccnet, torch\n'
+        'from mmseg.models.decode_heads import CCHead\n'
+        'class MyHead(CCHead):\n'
+        '    pass\n'
+        'for cls in (CCHead, MyHead):\n'
+        '    head = cls(in_channels=16, channels=8, num_classes=3)\n'
+        '    print(type(head.cca).__module__, '
+        'tuple(head([torch.randn(2, 16, 5, 6)]).shape))'
+    ],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[-2:]
+    module = 'mmcv.ops.cc_attention' if mmcv_ops.compiled_ops_available() \
+        else 'mmseg_ccnet.models.modules.criss_cross_attention'
+    assert lines == [f'{module} (2, 3, 5, 6)'] * 2
 
 
 def test_registry_builds_the_plugin_head():
