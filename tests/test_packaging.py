@@ -41,23 +41,44 @@ def test_model_index_points_at_configs_that_exist():
             assert Path(model['Config']).stem == model['Name']
 
 
-def test_mmcv_is_an_extra_not_a_requirement():
-    """mmcv-lite and mmcv share a folder: neither may be forced on a user."""
+def test_each_stack_is_an_extra_not_a_requirement():
+    """OpenMMLab and OneDL install the same folders under other names: no
+    name of either may be forced on a user; an extra chooses the stack."""
     requires = [
         Requirement(r) for r in importlib.metadata.requires('mmseg-ccnet')
     ]
     plain = {r.name: r for r in requires if r.marker is None}
-    extras = {(r.name, str(r.marker)): r for r in requires if r.marker}
-    assert 'mmcv' not in plain and 'mmcv-lite' not in plain
-    for name, extra in (('mmcv-lite', 'lite'), ('mmcv', 'full')):
-        spec = extras[(name, f'extra == "{extra}"')].specifier
+    assert set(plain) == {'torch', 'numpy', 'ftfy', 'regex'}
+    assert '2.13.0' in plain['torch'].specifier
+    assert '2.14.1' in plain['torch'].specifier
+    assert '2.1.2' in plain['torch'].specifier
+
+    def extra(name):
+        return {
+            r.name: r.specifier
+            for r in requires
+            if r.marker is not None and r.marker.evaluate(dict(extra=name))
+        }
+
+    lite, full, onedl = (extra(name)
+                         for name in ('openmmlab', 'openmmlab-full', 'onedl'))
+    for stack in (lite, full):
+        assert '0.10.7' in stack['mmengine']
+        assert '1.2.2' in stack['mmsegmentation']
+        assert '80.10.2' in stack['setuptools']
+        assert '81.0' not in stack['setuptools']
+        assert 'openmim' in stack
+    for spec in (lite['mmcv-lite'], full['mmcv']):
         assert '2.1.0' in spec and '2.2.0' not in spec
         assert spec.contains('2.0.0rc4', prereleases=True)
-    assert '80.10.2' in plain['setuptools'].specifier
-    assert '81.0' not in plain['setuptools'].specifier
-    assert '0.10.7' in plain['mmengine'].specifier
-    assert '1.2.2' in plain['mmsegmentation'].specifier
-    assert '2.13.0' in plain['torch'].specifier
+    assert 'mmcv' not in lite and 'mmcv-lite' not in full
+    assert '0.10.12' in onedl['onedl-mmengine']
+    assert '1.4.2' in onedl['onedl-mmsegmentation']
+    assert '2.3.6' in onedl['onedl-mmcv']
+    assert 'onedl-mim' in onedl
+    assert not {'mmengine', 'mmcv', 'mmcv-lite', 'mmsegmentation',
+                'openmim'} & set(onedl)
+    assert not any(name.startswith('onedl') for name in (*lite, *full))
 
 
 def test_wheel_contains_mim_files(tmp_path):

@@ -21,7 +21,12 @@ ONEDL = {
 
 @pytest.fixture
 def installed(monkeypatch):
-    """Pretend that exactly the given distributions are installed."""
+    """Pretend that exactly the given distributions are installed (and
+    pkg_resources, which OpenMMLab's mmengine needs)."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, 'find_spec', lambda name: object()
+        if name == 'pkg_resources' else find_spec(name))
 
     def pretend(versions, ranges=None):
         monkeypatch.setattr(stack, '_version', versions.get)

@@ -1,13 +1,18 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""OpenMMLab's ``mim`` on the installed package: search, download (from a
-server on 127.0.0.1), train and test with this package's tools.
+"""``mim`` on the installed package: search, download (from a server on
+127.0.0.1), train and test with this package's tools.
 
-mim finds a package's ``.mim`` folder next to its ``*.dist-info``; an
-editable install keeps the package elsewhere, so the tests install the
-built wheel into a folder of their own and put it first on PYTHONPATH, as a
-``pip install mmseg-ccnet`` would.
+OpenMMLab's openmim finds a package's ``.mim`` folder next to its
+``*.dist-info``, which an editable install keeps elsewhere; OneDL's
+onedl-mim finds an editable install through its ``direct_url.json`` and a
+regular install not at all (it takes the first entry of ``RECORD``, the
+``.dist-info`` folder). The tests install the built wheel into a folder of
+their own, put it first on PYTHONPATH, and for onedl-mim declare that copy
+editable in its ``direct_url.json``, as ``pip install -e`` would.
 """
 import hashlib
+import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -34,6 +39,17 @@ def pip(*args: str) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+ONEDL_MIM = installed('onedl-mim')
+
+
 @pytest.fixture(scope='module')
 def site(tmp_path_factory) -> Path:
     """The wheel of this checkout, installed into a folder of its own."""
@@ -42,14 +58,21 @@ def site(tmp_path_factory) -> Path:
         str(root / 'wheel'), str(REPO))
     wheel, = (root / 'wheel').glob('mmseg_ccnet-*.whl')
     pip('install', '--no-deps', '--target', str(root / 'site'), str(wheel))
+    if ONEDL_MIM:
+        dist_info, = (root / 'site').glob('mmseg_ccnet-*.dist-info')
+        (dist_info / 'direct_url.json').write_text(
+            json.dumps(
+                dict(
+                    url=(root / 'site' / 'mmseg_ccnet').as_uri(),
+                    dir_info=dict(editable=True))))
     return root / 'site'
 
 
-def mim(site: Path, *args: str, **env: str) -> str:
-    """Run mim outside the checkout: ``python -m`` puts the working folder
-    first on sys.path, and the checkout's ``mmseg_ccnet.egg-info`` would
-    then stand for the installed package."""
-    result = subprocess.run([sys.executable, '-m', 'mim', *args],
+def mim(site: Path, *args: str, module: str = 'mim', **env: str) -> str:
+    """Run mim (``module``) outside the checkout: ``python -m`` puts the
+    working folder first on sys.path, and the checkout's
+    ``mmseg_ccnet.egg-info`` would then stand for the installed package."""
+    result = subprocess.run([sys.executable, '-m', module, *args],
                             capture_output=True,
                             text=True,
                             timeout=600,
@@ -78,7 +101,16 @@ def test_search_lists_every_config_with_metrics(site):
     assert lip.count('config id:') == 1 and f'config id: {LIP}' in lip
 
 
-def test_download_fetches_checkpoint_and_config(site, tmp_path):
+@pytest.mark.parametrize('module', [
+    pytest.param(
+        'mim',
+        marks=pytest.mark.skipif(
+            ONEDL_MIM,
+            reason="onedl-mim loads the config before the plugin can map "
+            "OneDL's mmseg:: scope; python -m mmseg_ccnet.mim does")),
+    'mmseg_ccnet.mim'
+])
+def test_download_fetches_checkpoint_and_config(site, tmp_path, module):
     content = b'a tiny stand-in for a checkpoint'
     name = f'tiny-{hashlib.sha256(content).hexdigest()[:8]}.pth'
     metafile = site / 'mmseg_ccnet/.mim/configs/ccnet/metafile.yaml'
@@ -90,7 +122,7 @@ def test_download_fetches_checkpoint_and_config(site, tmp_path):
                 model['Weights'] = f'{server.url}/{name}'
         metafile.write_text(yaml.safe_dump(meta))
         output = mim(site, 'download', 'mmseg_ccnet', '--config', MIRRORED,
-                     '--dest', str(dest))
+                     '--dest', str(dest), module=module)
         assert server.requests == [name]
     assert f'Successfully downloaded {name}' in output
     assert (dest / name).read_bytes() == content
@@ -132,3 +164,29 @@ def test_train_and_test_run_the_package_tools(site, tmp_path):
     assert 'Iter(test) [2/2]' in output and 'mIoU' in output
     cached = list((tmp_path / 'torch_home/hub/checkpoints').rglob(name))
     assert len(cached) == 1 and cached[0].read_bytes() == checkpoint
+
+
+def editable_install() -> bool:
+    """Whether this checkout is installed with ``pip install -e`` (the
+    checkout's own ``mmseg_ccnet.egg-info`` has no ``direct_url.json``)."""
+    for dist in importlib.metadata.distributions(name='mmseg-ccnet'):
+        text = dist.read_text('direct_url.json')
+        if text:
+            return json.loads(text).get('dir_info', {}).get('editable', False)
+    return False
+
+
+@pytest.mark.skipif(
+    not (ONEDL_MIM and editable_install()),
+    reason='onedl-mim with an editable install only: openmim finds only '
+    'regular installs, onedl-mim only editable ones (tested above on a '
+    'wheel copy of each kind)')
+def test_onedl_mim_finds_the_editable_install(tmp_path):
+    result = subprocess.run([sys.executable, '-m', 'mim', 'search',
+                             'mmseg_ccnet', '--dataset', 'lip'],
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f'config id: {LIP}' in result.stdout
