@@ -23,6 +23,7 @@ fails, for an empty, truncated or foreign file or one that
 ``weights_only=True`` refuses, with an error naming the file and the cure
 (:func:`rewrite_trusted_checkpoint` for checkpoints of earlier runs).
 """
+import copy
 import hashlib
 import http.client
 import logging
@@ -33,21 +34,22 @@ import re
 import socket
 import tempfile
 import zipfile
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import (HTTPHandler, HTTPSHandler, Request,
                             build_opener)
 
+import numpy as np
 import torch
 from mmengine.dist import get_dist_info
-from mmengine.logging import print_log
+from mmengine.logging import HistoryBuffer, print_log
 from mmengine.utils import ProgressBar
 
 __all__ = [
     'CONNECT_TIMEOUT_ENV', 'READ_TIMEOUT_ENV', 'CheckpointDownloadError',
     'CheckpointLoadError', 'hash_prefix', 'checkpoint_format_error',
-    'fetch_checkpoint', 'load_from_http', 'load_from_local',
+    'fetch_checkpoint', 'load_from_http', 'load_from_local', 'plain_state',
     'rewrite_trusted_checkpoint'
 ]
 
@@ -460,20 +462,60 @@ def load_from_local(filename: str,
             f'{filename} is not a torch checkpoint: it is {problem}') from error
 
 
+class _ConstructedHistoryBuffer(HistoryBuffer):
+    """A HistoryBuffer that pickles as a plain ``HistoryBuffer(...)`` call.
+
+    ``HistoryBuffer.__getstate__`` saves the class's statistics methods,
+    which unpickle through ``getattr``; this saves only the data.
+    """
+
+    def __reduce__(self) -> tuple:
+        return HistoryBuffer, (self._log_history, self._count_history,
+                               self.max_length)
+
+
+def plain_state(value: Any) -> Any:
+    """Make a checkpoint (or part of one) loadable with ``weights_only``.
+
+    Args:
+        value (Any): A checkpoint or part of one.
+
+    Returns:
+        Any: ``value`` with every numpy scalar replaced by its Python number
+        and every :class:`HistoryBuffer` by one that pickles as a constructor
+        call, inside dicts, lists and tuples (copied); anything else is
+        returned unchanged.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, HistoryBuffer):
+        return _ConstructedHistoryBuffer(value._log_history,
+                                         value._count_history,
+                                         value.max_length)
+    if isinstance(value, dict):
+        plain = copy.copy(value)
+        plain.update((key, plain_state(item)) for key, item in value.items())
+        return plain
+    if isinstance(value, list):
+        return [plain_state(item) for item in value]
+    if type(value) is tuple:
+        return tuple(plain_state(item) for item in value)
+    return value
+
+
 def rewrite_trusted_checkpoint(src: str, dst: str) -> None:
     """Rewrite a trusted checkpoint into the ``weights_only`` loadable form.
 
     Loads ``src`` with ``weights_only=False``, which runs whatever the file
     holds: only for files of a trusted source. Numpy scalars become Python
     numbers and HistoryBuffers plain constructor calls
-    (:func:`~mmseg_ccnet.compat.message_hub.plain_state`).
+    (:func:`plain_state`).
 
     Args:
         src (str): The checkpoint to read.
         dst (str): Where to write the rewritten checkpoint (may be ``src``;
             written to a temporary file and renamed).
     """
-    from ..compat.message_hub import plain_state
     checkpoint = torch.load(src, map_location='cpu', weights_only=False)
     handle, partial = tempfile.mkstemp(
         prefix=f'.{osp.basename(dst)}.', dir=osp.dirname(osp.abspath(dst)))

@@ -13,7 +13,7 @@ from mmengine.runner import CheckpointLoader
 
 from runner_utils import REPO, make_tiny_cityscapes, run_script, run_tool
 from user_configs import write_user_config
-from mmseg_ccnet.compat.message_hub import plain_state
+from mmseg_ccnet.engine.checkpoint import plain_state
 from mmseg_ccnet.compat.stack import check_stack
 
 needs_weights_only = pytest.mark.skipif(
