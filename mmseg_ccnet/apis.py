@@ -8,8 +8,8 @@ import re
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
-
 from mmseg.registry import RUNNERS
+
 from .engine.distributed import setup_cpu_distributed
 
 

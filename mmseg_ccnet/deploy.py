@@ -15,9 +15,9 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.runner import load_checkpoint
-
 from mmseg.models import BaseSegmentor
 from mmseg.registry import MODELS
+
 from .models import CrissCrossAttention
 
 

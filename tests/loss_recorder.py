@@ -9,7 +9,6 @@ import json
 
 from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
 
 

@@ -5,9 +5,13 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.deploy import (SegmentorLogits, build_segmentor,
-                                compare_with_onnxruntime, export_onnx,
-                                expose_attention)
+from mmseg_ccnet.deploy import (
+    SegmentorLogits,
+    build_segmentor,
+    compare_with_onnxruntime,
+    export_onnx,
+    expose_attention,
+)
 from mmseg_ccnet.models import CCHead
 from runner_utils import CONFIGS, needs_dynamo_export, small_resnet
 

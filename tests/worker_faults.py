@@ -4,7 +4,6 @@ import os
 import signal
 
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
 
 

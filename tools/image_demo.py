@@ -12,7 +12,9 @@ image_demo ...``.
 import argparse
 import os.path as osp
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmseg.apis import MMSegInferencer
 
 

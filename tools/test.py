@@ -2,8 +2,11 @@
 """Test a segmentor; the command line of MMSegmentation's tools/test.py."""
 import argparse
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmengine.config import Config
+
 from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
 from mmseg_ccnet.engine.distributed import report_distributed_failure
 

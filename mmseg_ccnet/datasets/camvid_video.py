@@ -1,5 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 from mmseg.registry import DATASETS
+
 from .base_clip_dataset import BaseClipDataset
 from .camvid import CamVidDataset
 

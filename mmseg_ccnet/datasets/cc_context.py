@@ -3,6 +3,7 @@ import os.path as osp
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
 from . import context_layout
 from .generation import generate_once, item_rng, write_labelled
 

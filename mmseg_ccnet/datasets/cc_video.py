@@ -2,8 +2,8 @@
 import os.path as osp
 
 import mmcv
-
 from mmseg.registry import DATASETS
+
 from . import context_layout, video_layout
 from .base_clip_dataset import BaseClipDataset
 from .cc_context import CrissCrossContextDataset

@@ -3,8 +3,8 @@ import logging
 
 from mmengine.logging import print_log
 from mmseg.datasets import LIPDataset as _MMSegLIPDataset
-
 from mmseg.registry import DATASETS
+
 from .flip_pairs import FlipPairsMixin
 
 #: The classes of LIP that have a handedness: they swap under a mirror flip.

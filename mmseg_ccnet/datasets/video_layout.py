@@ -29,9 +29,17 @@ from typing import Tuple
 import numpy as np
 
 from ..utils import key_frame_index
-from .context_layout import (GLOBAL_TARGET, GREY_LIGHT, GRID, IMAGE_SIZE,
-                             NOISE_STD, NUM_KEY_COLOURS, PALETTE, square,
-                             texture)
+from .context_layout import (
+    GLOBAL_TARGET,
+    GREY_LIGHT,
+    GRID,
+    IMAGE_SIZE,
+    NOISE_STD,
+    NUM_KEY_COLOURS,
+    PALETTE,
+    square,
+    texture,
+)
 
 NUM_FRAMES = 5
 KEY_FRAME = key_frame_index(NUM_FRAMES)

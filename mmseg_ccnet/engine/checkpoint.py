@@ -37,8 +37,7 @@ import zipfile
 from typing import Any, Optional, Tuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
-from urllib.request import (HTTPHandler, HTTPSHandler, Request,
-                            build_opener)
+from urllib.request import HTTPHandler, HTTPSHandler, Request, build_opener
 
 import numpy as np
 import torch
@@ -458,8 +457,8 @@ def load_from_local(filename: str,
         problem = checkpoint_format_error(filename)
         if problem is None:
             raise
-        raise CheckpointLoadError(
-            f'{filename} is not a torch checkpoint: it is {problem}') from error
+        raise CheckpointLoadError(f'{filename} is not a torch checkpoint: '
+                                  f'it is {problem}') from error
 
 
 class _ConstructedHistoryBuffer(HistoryBuffer):

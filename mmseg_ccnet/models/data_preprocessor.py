@@ -4,7 +4,6 @@ from typing import Any, Dict, Optional, Sequence
 
 import torch
 from mmseg.models import SegDataPreProcessor
-
 from mmseg.registry import MODELS
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 from mmseg.evaluation import IoUMetric
-
 from mmseg.registry import DATASETS
+
+from mmseg_ccnet.compat import data_checks
 from runner_utils import make_tiny_cityscapes, run_tool
 from user_configs import write_user_config
-from mmseg_ccnet.compat import data_checks
 
 TRAIN_PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 TEST_PIPELINE = [

@@ -11,10 +11,10 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
+from mmseg_ccnet.compat.stack import check_stack
+from mmseg_ccnet.engine.checkpoint import plain_state
 from runner_utils import REPO, make_tiny_cityscapes, run_script, run_tool
 from user_configs import write_user_config
-from mmseg_ccnet.engine.checkpoint import plain_state
-from mmseg_ccnet.compat.stack import check_stack
 
 needs_weights_only = pytest.mark.skipif(
     not hasattr(torch.serialization, 'get_unsafe_globals_in_checkpoint'),

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 import torch
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.compat import mmcv_ops as compat
 
 LITE = not compat.compiled_ops_available()
@@ -75,6 +75,7 @@ def test_with_compiled_ops_nothing_is_replaced():
 def test_other_ops_behave_as_not_installed():
     import mmcv.ops
     from mmseg.models.decode_heads import cc_head
+
     from mmseg_ccnet.models import CrissCrossAttention
     assert mmcv.ops.point_sample is compat.point_sample
     assert mmcv.ops.sigmoid_focal_loss is compat.sigmoid_focal_loss

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.models import CCHead
 from runner_utils import CONFIGS, MMSEG_CONFIGS
 

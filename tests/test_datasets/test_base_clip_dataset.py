@@ -5,8 +5,8 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
-
 from mmseg.registry import DATASETS
+
 from mmseg_ccnet.datasets.base_clip_dataset import parse_frame_name
 
 LABELLED = {

@@ -2,11 +2,10 @@
 import mmcv
 import numpy as np
 import pytest
+from mmseg.registry import DATASETS
 
 from dataset_layouts import make_converted
-from mmseg.registry import DATASETS
-from mmseg_ccnet.datasets import (CAMVID_CLASSES, CAMVID_PALETTE,
-                                  CamVidDataset)
+from mmseg_ccnet.datasets import CAMVID_CLASSES, CAMVID_PALETTE, CamVidDataset
 from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
 
 

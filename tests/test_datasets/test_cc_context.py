@@ -5,8 +5,8 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
-
 from mmseg.registry import DATASETS
+
 from mmseg_ccnet.datasets import context_layout as layout
 from mmseg_ccnet.datasets.cc_context import generate, level_path
 from runner_utils import png_files

@@ -4,8 +4,8 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
-
 from mmseg.registry import DATASETS
+
 from mmseg_ccnet.datasets import context_layout
 from mmseg_ccnet.datasets import video_layout as layout
 from mmseg_ccnet.datasets.cc_video import generate

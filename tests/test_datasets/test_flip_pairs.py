@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from mmseg_ccnet.datasets import LIPDataset
-from mmseg_ccnet.datasets.flip_pairs import (pair_permutation,
-                                             resolve_flip_pairs,
-                                             swap_label_pairs)
+from mmseg_ccnet.datasets.flip_pairs import (
+    pair_permutation,
+    resolve_flip_pairs,
+    swap_label_pairs,
+)
 
 LIP_CLASSES = LIPDataset.METAINFO['classes']
 LIP_PAIRS = LIPDataset.METAINFO['flip_pairs']

@@ -4,10 +4,9 @@ import os.path as osp
 import numpy as np
 import pytest
 from mmseg.datasets import LIPDataset as MMSegLIPDataset
-
-from dataset_layouts import (LEFT_ARM, RIGHT_ARM, lip_person,
-                             make_converted)
 from mmseg.registry import DATASETS
+
+from dataset_layouts import LEFT_ARM, RIGHT_ARM, lip_person, make_converted
 from mmseg_ccnet.datasets import LIPDataset
 
 # LIP's 20 labels (CE2P's utils/miou.py; MMSegmentation spells

@@ -20,10 +20,14 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 from http_server import Reply, serve_files
+from mmseg_ccnet.engine.checkpoint import (
+    CheckpointDownloadError,
+    CheckpointLoadError,
+    cache_path,
+    hash_prefix,
+    load_from_http,
+)
 from runner_utils import REPO
-from mmseg_ccnet.engine.checkpoint import (CheckpointDownloadError,
-                                           CheckpointLoadError, cache_path,
-                                           hash_prefix, load_from_http)
 
 
 def checkpoint_bytes(value: float = 1.0) -> bytes:

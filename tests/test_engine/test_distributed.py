@@ -11,10 +11,13 @@ from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 
 from http_server import free_port
+from mmseg_ccnet.engine.distributed import (
+    CPUDistributedDataParallel,
+    Heartbeat,
+    process_group_settings,
+    setup_cpu_distributed,
+)
 from runner_utils import CONFIGS, run_distributed, shrink_cc_context_config
-from mmseg_ccnet.engine.distributed import (CPUDistributedDataParallel,
-                                            Heartbeat, process_group_settings,
-                                            setup_cpu_distributed)
 
 MAIN_CONFIG = 'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
 

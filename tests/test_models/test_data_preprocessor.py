@@ -2,9 +2,9 @@
 import pytest
 import torch
 from mmengine.structures import PixelData
-
 from mmseg.models import SegDataPreProcessor
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.models import ClipDataPreProcessor
 
 SETTINGS = dict(

@@ -12,10 +12,8 @@ import pytest
 from runner_utils import REPO, run_tool
 
 sys.path.insert(0, str(REPO / 'tools' / 'benchmarks'))
-from cca_cases import (CASES, REFERENCE, analytic_flops,  # noqa: E402
-                       build_case, make_inputs)
-from cca_measure import (check_outputs_agree, count_flops,  # noqa: E402
-                         summarize_times)
+from cca_cases import CASES, REFERENCE, analytic_flops, build_case, make_inputs  # noqa: E402
+from cca_measure import check_outputs_agree, count_flops, summarize_times  # noqa: E402
 from cca_report import markdown_tables, targets  # noqa: E402
 
 

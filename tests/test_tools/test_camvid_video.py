@@ -11,8 +11,8 @@ import mmcv
 import numpy as np
 import pytest
 from mmengine.config import Config
-
 from mmseg.registry import DATASETS
+
 from runner_utils import CONFIGS, REPO, run_script, small_resnet
 
 CONFIG = CONFIGS / 'ccnet3d' / \

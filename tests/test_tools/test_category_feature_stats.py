@@ -16,8 +16,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.structures import PixelData
-
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.apis import build_runner
 from runner_utils import CONFIGS, REPO, shrink_cc_context_config
 

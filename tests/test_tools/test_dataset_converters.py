@@ -8,8 +8,11 @@ import mmcv
 import numpy as np
 import pytest
 
-from dataset_layouts import (make_camvid_segnet, make_lip_official,
-                             run_converter)
+from dataset_layouts import (
+    make_camvid_segnet,
+    make_lip_official,
+    run_converter,
+)
 
 
 def read(path: Path) -> np.ndarray:

@@ -21,8 +21,14 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from runner_utils import (CONFIGS, make_tiny_cityscapes, run_distributed,
-                          run_tool, shrink_cc_context_config, shrink_config)
+from runner_utils import (
+    CONFIGS,
+    make_tiny_cityscapes,
+    run_distributed,
+    run_tool,
+    shrink_cc_context_config,
+    shrink_config,
+)
 from tiny_configs import tiny_ccnet
 
 ITERS = 3

@@ -8,8 +8,8 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.datasets import CAMVID_CLASSES, CAMVID_PALETTE
 from runner_utils import CONFIGS, REPO
 from tiny_configs import tiny_ccnet

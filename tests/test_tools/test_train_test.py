@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from runner_utils import (CONFIGS, make_tiny_cityscapes, run_tool,
-                          shrink_config, small_resnet)
+from runner_utils import (
+    CONFIGS,
+    make_tiny_cityscapes,
+    run_tool,
+    shrink_config,
+    small_resnet,
+)
 
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
     'automatically reverted to BatchNormXd'

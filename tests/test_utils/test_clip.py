@@ -2,8 +2,12 @@
 import pytest
 import torch
 
-from mmseg_ccnet.utils import (clip_frame_numbers, fold_frames,
-                               key_frame_index, unfold_frames)
+from mmseg_ccnet.utils import (
+    clip_frame_numbers,
+    fold_frames,
+    key_frame_index,
+    unfold_frames,
+)
 
 
 @pytest.mark.parametrize('num_frames, key', [(1, 0), (2, 1), (3, 1), (4, 2),

@@ -27,14 +27,19 @@ import json
 import os.path as osp
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.apis import add_cfg_options, build_runner, slug
 from mmseg_ccnet.models.losses.category_consistent_loss import (
-    resize_seg_label, scatter_mean)
+    resize_seg_label,
+    scatter_mean,
+)
 
 EMBEDDING = 'embedding'
 

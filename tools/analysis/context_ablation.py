@@ -23,15 +23,18 @@ import os.path as osp
 import tempfile
 from typing import Dict, List
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
-from mmseg_ccnet.apis import add_cfg_options, slug
 from torch.profiler import ProfilerActivity, profile
+
+from mmseg_ccnet.apis import add_cfg_options, slug
 
 NON_LOCAL = dict(
     type='NLHead', reduction=2, use_scale=True, mode='embedded_gaussian')

@@ -17,13 +17,16 @@ Example::
 import argparse
 from typing import List, Tuple
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmseg.apis import inference_model, init_model
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.models import CrissCrossAttention
 
 

@@ -37,12 +37,22 @@ import time
 from typing import Dict
 
 import torch
-
-from cca_cases import (CASES, PAPER_SIZE, REFERENCE, analytic_flops,
-                       build_case, make_inputs)
-from cca_measure import (check_outputs_agree, count_flops,
-                         peak_memory_in_this_process, read_proc,
-                         summarize_times, time_cases)
+from cca_cases import (
+    CASES,
+    PAPER_SIZE,
+    REFERENCE,
+    analytic_flops,
+    build_case,
+    make_inputs,
+)
+from cca_measure import (
+    check_outputs_agree,
+    count_flops,
+    peak_memory_in_this_process,
+    read_proc,
+    summarize_times,
+    time_cases,
+)
 from cca_report import markdown_tables, plot, targets
 
 

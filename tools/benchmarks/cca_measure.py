@@ -7,9 +7,8 @@ from typing import Dict, List
 
 import torch
 import torch.nn as nn
-from torch.utils.flop_counter import FlopCounterMode
-
 from cca_cases import REFERENCE, STEPS, build_case, make_inputs
+from torch.utils.flop_counter import FlopCounterMode
 
 
 def count_flops(model: nn.Module, x: torch.Tensor,

@@ -14,12 +14,18 @@ data/camvid`` writes ``data/camvid/{img_dir,ann_dir}/{train,val,test}`` for
 ``CamVidDataset`` (367/101/233 images), with void written as 255, the
 ignore index, and the file stems unchanged.
 """
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
-from mmseg_ccnet.datasets.camvid_conversion import (convert_segnet_label,
-                                                    segnet_split_samples)
-from mmseg_ccnet.datasets.conversion import (convert_splits,
-                                             parse_converter_args)
+from mmseg_ccnet.datasets.camvid_conversion import (
+    convert_segnet_label,
+    segnet_split_samples,
+)
+from mmseg_ccnet.datasets.conversion import (
+    convert_splits,
+    parse_converter_args,
+)
 
 
 def main() -> None:

@@ -42,12 +42,17 @@ from typing import Dict, List, Set, Tuple
 
 import mmcv
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmengine.logging import print_log
+
 from mmseg_ccnet.datasets.base_clip_dataset import parse_frame_name
 from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
-from mmseg_ccnet.datasets.camvid_conversion import (convert_segnet_label,
-                                                    segnet_split_samples)
+from mmseg_ccnet.datasets.camvid_conversion import (
+    convert_segnet_label,
+    segnet_split_samples,
+)
 from mmseg_ccnet.datasets.conversion import write_split
 
 TRAILING_NUMBER = re.compile(r'(\d+)$')

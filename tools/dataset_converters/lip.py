@@ -22,11 +22,16 @@ from typing import List
 
 import numpy as np
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 from mmseg_ccnet.datasets import LIPDataset
-from mmseg_ccnet.datasets.conversion import (Sample, check_labels,
-                                             convert_splits,
-                                             parse_converter_args)
+from mmseg_ccnet.datasets.conversion import (
+    Sample,
+    check_labels,
+    convert_splits,
+    parse_converter_args,
+)
 
 SPLITS = dict(train=30462, val=10000)
 LABELS = range(len(LIPDataset.METAINFO['classes']))

@@ -12,11 +12,18 @@ covers the attention.
 import argparse
 import sys
 
-import mmseg_ccnet  # noqa: F401  (must come before anything of mmseg)
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 import torch
-from mmseg_ccnet.deploy import (SegmentorLogits, build_segmentor,
-                                compare_with_onnxruntime, export_onnx,
-                                expose_attention)
+
+from mmseg_ccnet.deploy import (
+    SegmentorLogits,
+    build_segmentor,
+    compare_with_onnxruntime,
+    export_onnx,
+    expose_attention,
+)
 
 
 def parse_args() -> argparse.Namespace:

@@ -2,8 +2,8 @@
 from typing import List, Union
 
 from mmseg.datasets.transforms import RandomFlip
-
 from mmseg.registry import TRANSFORMS
+
 from ..flip_pairs import MIRRORING_DIRECTIONS, swap_label_pairs
 
 

@@ -3,7 +3,6 @@ from typing import Optional
 
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
-
 from mmseg.registry import TRANSFORMS
 
 

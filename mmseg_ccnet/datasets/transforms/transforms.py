@@ -1,7 +1,6 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import numpy as np
 from mmseg.datasets.transforms import PhotoMetricDistortion
-
 from mmseg.registry import TRANSFORMS
 
 

@@ -7,7 +7,6 @@ import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 

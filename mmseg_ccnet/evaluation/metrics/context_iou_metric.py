@@ -5,7 +5,6 @@ from typing import Dict, Sequence
 import mmcv
 import numpy as np
 import torch
-
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 

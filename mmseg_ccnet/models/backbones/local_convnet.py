@@ -5,7 +5,6 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 

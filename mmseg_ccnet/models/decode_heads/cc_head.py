@@ -6,11 +6,14 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmseg.models.decode_heads.fcn_head import FCNHead
-
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
-from ..modules import (CrissCrossAttention, check_feature_map,
-                       recurrent_attention)
+
+from ..modules import (
+    CrissCrossAttention,
+    check_feature_map,
+    recurrent_attention,
+)
 
 
 class RCCAFeatures(NamedTuple):

@@ -2,11 +2,15 @@
 from typing import List
 
 import torch
-
 from mmseg.registry import MODELS
+
 from ...utils import fold_frames, key_frame_index, unfold_frames
-from ..modules import (CrissCrossAttention3D, check_feature_map,
-                       clip_attention, recurrent_attention)
+from ..modules import (
+    CrissCrossAttention3D,
+    check_feature_map,
+    clip_attention,
+    recurrent_attention,
+)
 from .cc_head import CCHead, RCCAFeatures
 
 

@@ -4,7 +4,6 @@ from typing import Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from mmseg.registry import MODELS
 
 

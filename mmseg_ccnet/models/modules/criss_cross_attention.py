@@ -6,9 +6,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import Scale
 from mmengine.model import BaseModule
-
 from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType
+
 from ...ops import autocast_dtype, criss_cross_attention
 
 

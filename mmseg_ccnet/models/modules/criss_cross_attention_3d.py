@@ -1,8 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import torch
 import torch.nn as nn
-
 from mmseg.registry import MODELS
+
 from ...utils import fold_frames, unfold_frames
 from .criss_cross_attention import CrissCrossAttention
 

@@ -4,9 +4,9 @@ from typing import Callable
 import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
+
 from .criss_cross_attention import CrissCrossAttention, check_feature_map
 
 

@@ -3,8 +3,8 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
-
 from mmseg.registry import MODELS
+
 from ...utils import fold_frames, unfold_frames
 from .criss_cross_attention import check_feature_map
 from .criss_cross_attention_3d import CrissCrossAttention3D

@@ -3,10 +3,10 @@ from typing import List
 
 import torch
 from mmseg.models.segmentors import SegTTAModel
-
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
+
 from ...datasets.flip_pairs import MIRRORING_DIRECTIONS, pair_permutation
 
 

@@ -2,10 +2,10 @@
 from typing import List
 
 from mmseg.models.segmentors import EncoderDecoder
-from torch import Tensor
-
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
+from torch import Tensor
+
 from ...utils import key_frame_index, unfold_frames
 
 

@@ -1,10 +1,15 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import numpy as np
 import pytest
-
-from dataset_layouts import (LEFT_ARM, LEFT_SHOE, RIGHT_ARM, RIGHT_SHOE,
-                             lip_person)
 from mmseg.registry import TRANSFORMS
+
+from dataset_layouts import (
+    LEFT_ARM,
+    LEFT_SHOE,
+    RIGHT_ARM,
+    RIGHT_SHOE,
+    lip_person,
+)
 
 PAIRS = ((14, 15), (16, 17), (18, 19))
 

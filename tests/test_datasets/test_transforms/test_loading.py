@@ -2,7 +2,6 @@
 import mmcv
 import numpy as np
 import pytest
-
 from mmseg.registry import TRANSFORMS
 
 

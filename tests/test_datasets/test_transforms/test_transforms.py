@@ -5,7 +5,6 @@ import mmcv
 import numpy as np
 import pytest
 from mmcv.transforms import Compose
-
 from mmseg.registry import TRANSFORMS
 
 AUGMENT = [

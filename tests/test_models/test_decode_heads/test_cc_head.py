@@ -8,12 +8,14 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
-
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.compat import mmcv_ops
-from mmseg_ccnet.models import (CategoryConsistentLoss, CCHead,
-                                CrissCrossAttention)
+from mmseg_ccnet.models import (
+    CategoryConsistentLoss,
+    CCHead,
+)
 from runner_utils import CONFIGS, MMSEG_CONFIGS
 
 HEAD = dict(

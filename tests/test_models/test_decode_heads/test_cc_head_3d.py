@@ -2,9 +2,9 @@
 import pytest
 import torch
 from mmengine.structures import PixelData
-
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+
 from mmseg_ccnet.models import CCHead, CCHead3D, CrissCrossAttention3D
 
 HEAD = dict(

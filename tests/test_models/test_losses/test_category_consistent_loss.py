@@ -1,11 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import pytest
 import torch
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.models import CategoryConsistentLoss
-from mmseg_ccnet.models.losses.category_consistent_loss import (phi_dis,
-                                                                phi_var)
+from mmseg_ccnet.models.losses.category_consistent_loss import phi_dis, phi_var
 from reference import category_consistent_terms
 
 DELTA_V, DELTA_D, IGNORE = 0.5, 1.5, 255

@@ -6,11 +6,10 @@ from pathlib import Path
 import mmcv
 import pytest
 import torch
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.models import CrissCrossAttention
-from reference import (assert_matches_dense, criss_cross_mask,
-                       dense_criss_cross)
+from reference import assert_matches_dense, criss_cross_mask, dense_criss_cross
 
 SIZES = [(1, 16, 5, 7), (2, 16, 6, 3), (3, 24, 1, 5), (2, 16, 4, 1),
          (1, 8, 1, 1), (2, 32, 9, 9)]

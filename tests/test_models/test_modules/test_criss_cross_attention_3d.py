@@ -1,8 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import pytest
 import torch
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.models import CrissCrossAttention, CrissCrossAttention3D
 from reference import assert_matches_dense, criss_cross_mask
 

@@ -1,8 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import pytest
 import torch
-
 from mmseg.registry import MODELS
+
 from mmseg_ccnet.models import RCCA, RCCA3D, CrissCrossAttention3D
 from reference import criss_cross_mask, reach
 

@@ -2,10 +2,10 @@
 import pytest
 import torch
 from mmengine.structures import PixelData
-from torch import nn
-
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.structures import SegDataSample
+from torch import nn
+
 from mmseg_ccnet.models import PairedFlipTTAModel
 
 LEFT, RIGHT = 1, 2

@@ -3,7 +3,6 @@ import pytest
 import torch
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
-
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
