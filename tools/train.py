@@ -8,8 +8,8 @@ import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 # isort: split
 from mmengine.logging import print_log
 
-from mmseg_ccnet.apis import add_runner_args, build_runner, load_config
-from mmseg_ccnet.engine.distributed import report_distributed_failure
+from mmseg_ccnet.engine import build_runner, report_distributed_failure
+from mmseg_ccnet.utils.command_line import add_runner_args, load_config
 
 
 def parse_args() -> argparse.Namespace:

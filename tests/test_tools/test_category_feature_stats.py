@@ -18,7 +18,7 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmseg_ccnet.apis import build_runner
+from mmseg_ccnet.engine import build_runner
 from runner_utils import CONFIGS, REPO, shrink_cc_context_config
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis'))

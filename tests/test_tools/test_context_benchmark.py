@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.apis import slug
+from mmseg_ccnet.utils.command_line import slug
 from runner_utils import CONFIGS, REPO, run_script, shrink_cc_context_config
 
 CONFIG = CONFIGS / 'cc_context' / \

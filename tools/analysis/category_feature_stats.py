@@ -35,11 +35,12 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
-from mmseg_ccnet.apis import add_cfg_options, build_runner, slug
+from mmseg_ccnet.engine import build_runner
 from mmseg_ccnet.models.losses.category_consistent_loss import (
     resize_seg_label,
     scatter_mean,
 )
+from mmseg_ccnet.utils.command_line import add_cfg_options, slug
 
 EMBEDDING = 'embedding'
 

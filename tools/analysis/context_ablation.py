@@ -34,7 +34,7 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
 
-from mmseg_ccnet.apis import add_cfg_options, slug
+from mmseg_ccnet.utils.command_line import add_cfg_options, slug
 
 NON_LOCAL = dict(
     type='NLHead', reduction=2, use_scale=True, mode='embedded_gaussian')

@@ -1,16 +1,11 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Command-line plumbing shared by the scripts in ``tools/``."""
+"""Command-line arguments shared by the scripts in ``tools/``."""
 import argparse
 import os
 import os.path as osp
 import re
 
-import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-from mmseg.registry import RUNNERS
-
-from .engine.distributed import setup_cpu_distributed
 
 
 def add_cfg_options(
@@ -67,26 +62,6 @@ def load_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
-
-
-def build_runner(cfg: Config) -> Runner:
-    """Build the runner a config asks for (``runner_type``) or the default.
-
-    A distributed launch on a machine without CUDA is prepared for CPUs
-    first (see :func:`~mmseg_ccnet.engine.distributed.setup_cpu_distributed`).
-
-    Args:
-        cfg (Config): A complete training/testing config.
-
-    Returns:
-        Runner: The runner.
-    """
-    if cfg.get('launcher', 'none') != 'none' and \
-            not torch.cuda.is_available():
-        setup_cpu_distributed(cfg)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
 
 
 def slug(name: str) -> str:
