@@ -1,5 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Deliberately plain references written from the paper's formulas."""
+import math
+
 import torch
 
 
@@ -28,20 +30,31 @@ def dense_criss_cross(module, x: torch.Tensor) -> torch.Tensor:
 
     Args:
         module: A CrissCrossAttention or CrissCrossAttention3D (its 1x1
-            convs and gamma are used).
-        x (Tensor): (B, C, H, W) or (B, C, T, H, W).
+            convs, gamma and, in 3D, num_frames are used).
+        x (Tensor): (B, C, H, W), or (B * T, C, H, W) frames of clips,
+            clip-major, for a CrissCrossAttention3D of num_frames=T.
 
     Returns:
         Tensor: The shape of ``x``, ``gamma * attended + x``.
     """
-    query = module.query_conv(x).flatten(2)  # B, C', N
-    key = module.key_conv(x).flatten(2)
-    value = module.value_conv(x).flatten(2)  # B, C, N
+    num_frames = getattr(module, 'num_frames', None)
+
+    def positions(features):  # B, C, N: the positions of each clip or image
+        if num_frames is not None:
+            features = features.unflatten(0, (-1, num_frames)).transpose(1, 2)
+        return features.flatten(2)
+
+    query = positions(module.query_conv(x))  # B, C', N
+    key = positions(module.key_conv(x))
+    value = positions(module.value_conv(x))  # B, C, N
     energy = query.transpose(1, 2) @ key  # B, N, N
-    mask = criss_cross_mask(*x.shape[2:]).to(x.device)
+    sizes = x.shape[2:] if num_frames is None else (num_frames, *x.shape[2:])
+    mask = criss_cross_mask(*sizes).to(x.device)
     energy = energy.masked_fill(~mask, float('-inf'))
     attention = energy.softmax(dim=-1)
-    out = (value @ attention.transpose(1, 2)).view(x.shape)
+    out = (value @ attention.transpose(1, 2)).unflatten(2, sizes)
+    if num_frames is not None:
+        out = out.transpose(1, 2).flatten(0, 1)
     return module.gamma(out) + x
 
 
@@ -69,7 +82,8 @@ def reach(module, recurrence: int, *sizes: int) -> torch.Tensor:
 
     Args:
         module: A criss-cross attention with 8 input channels, applied
-            ``recurrence`` times with gamma set to 1 (in float64).
+            ``recurrence`` times with gamma set to 1 (in float64); in 3D
+            one of num_frames=T, on the T frames of one clip.
         recurrence (int): Number of passes R.
         *sizes (int): H, W (2D) or T, H, W (3D).
 
@@ -81,7 +95,8 @@ def reach(module, recurrence: int, *sizes: int) -> torch.Tensor:
     module = module.double()
     with torch.no_grad():
         module.gamma.scale.fill_(1.0)
-    x = torch.randn(1, 8, *sizes, dtype=torch.float64)
+    frames = math.prod(sizes[:-2])  # 1 image, or the T frames of a clip
+    x = torch.randn(frames, 8, *sizes[-2:], dtype=torch.float64)
 
     def passes(inp):
         for _ in range(recurrence):
@@ -89,7 +104,7 @@ def reach(module, recurrence: int, *sizes: int) -> torch.Tensor:
         return inp.sum(1).flatten()
 
     jacobian = torch.autograd.functional.jacobian(passes, x)
-    return jacobian.abs().sum(dim=(1, 2)).flatten(1) > 0
+    return jacobian.abs().sum(dim=2).flatten(1) > 0
 
 
 def phi_var(d: float, delta_v: float, delta_d: float) -> float:

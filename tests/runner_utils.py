@@ -245,3 +245,24 @@ def shrink_cc_context_config(cfg: Config, data_root: str,
     cfg.default_hooks.checkpoint.interval = max_iters
     cfg.default_hooks.logger.interval = 1
     return cfg
+
+
+def dump_cc_context_configs(folder: Path, names: Tuple[str, ...]) -> Dict:
+    """Shrunk copies of context-benchmark configs sharing one tiny data set.
+
+    Args:
+        folder (Path): Where the configs, data and work dir go.
+        names (tuple[str]): Config file names in ``configs/cc_context``.
+
+    Returns:
+        dict[str, Path]: Each name's shrunk config file.
+    """
+    paths = {}
+    for name in names:
+        cfg = shrink_cc_context_config(
+            Config.fromfile(CONFIGS / 'cc_context' / name),
+            str(folder / 'data'))
+        cfg.work_dir = str(folder / 'work')
+        paths[name] = folder / name
+        cfg.dump(str(paths[name]))
+    return paths

@@ -14,6 +14,7 @@ data_preprocessor = dict(type='ClipDataPreProcessor')
 model = dict(
     type='VideoEncoderDecoder',
     data_preprocessor=data_preprocessor,
-    decode_head=dict(type='CCHead3D', temporal=True))
+    decode_head=dict(
+        type='CCHead3D', num_frames=_base_.num_frames, temporal=True))
 custom_hooks = [dict(type='PredictionPanelsHook', num_images=8)]
 env_cfg = dict(cudnn_benchmark=False)

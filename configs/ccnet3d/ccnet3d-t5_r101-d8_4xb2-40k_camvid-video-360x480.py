@@ -1,7 +1,7 @@
 # CCNet with 3D criss-cross attention on CamVid video, clips of T = 5 frames
 # around each labelled frame (TPAMI paper: 79.1 mIoU on the test split; T = 1
 # gives 77.9, ccnet3d-t1_r101-d8_4xb2-40k_camvid-video-360x480.py).
-# The authors' recipe as the project notes give it (for Cityscapes):
+# The authors' recipe (for Cityscapes):
 # ResNet-101 (deep stem, dilations 2/4, output stride 8), SGD lr 0.01, poly
 # 0.9, momentum 0.9, weight decay 1e-4, batch 8, random scale 0.7-2.1 and
 # mirror, OHEM on the main head (threshold 0.7, keep 100000), auxiliary FCN
@@ -22,6 +22,7 @@ model = dict(
     backbone=dict(depth=101),
     decode_head=dict(
         type='CCHead3D',
+        num_frames=_base_.num_frames,
         temporal=True,
         num_classes=num_classes,
         sampler=dict(type='OHEMPixelSampler', thresh=0.7, min_kept=100000)),

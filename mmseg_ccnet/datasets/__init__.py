@@ -2,10 +2,9 @@
 from .base_clip_dataset import BaseClipDataset
 from .camvid import CAMVID_CLASSES, CAMVID_PALETTE, CamVidDataset
 from .camvid_video import CamVidVideoDataset
-from .cc_context import CrissCrossContextDataset
-from .cc_video import CrissCrossVideoDataset
-from .flip_pairs import FlipPairsMixin
+from .flip_pairs_mixin import FlipPairsMixin
 from .lip import LIPDataset
+from .synthetic import CrissCrossContextDataset, CrissCrossVideoDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import os.path as osp
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 from mmengine import fileio
 from mmseg.datasets import BaseSegDataset
@@ -30,6 +30,18 @@ def parse_frame_name(path: str) -> Tuple[str, int]:
         raise ValueError(f'{path}: frame files must be named '
                          '<sequence>_<frame number>, e.g. 0001TP_006690.png')
     return match['sequence'], int(match['number'])
+
+
+class SequenceFrames(NamedTuple):
+    """The frame files of a video sequence.
+
+    Args:
+        paths (dict[int, str]): Path of each frame, by frame number.
+        ends (tuple[int, ...]): The first and last frame numbers, or ``()``
+            for a sequence without frames.
+    """
+    paths: Dict[int, str]
+    ends: Tuple[int, ...]
 
 
 @DATASETS.register_module()
@@ -85,17 +97,18 @@ class BaseClipDataset(BaseSegDataset):
         self.frame_suffix = frame_suffix
         super().__init__(data_prefix=data_prefix, **kwargs)
 
-    def sequence_frames(self, sequence: str) -> Dict[int, str]:
+    def sequence_frames(self, sequence: str) -> SequenceFrames:
         """The frame files of a sequence in ``frame_dir``.
 
         Args:
             sequence (str): The sequence name.
 
         Returns:
-            dict[int, str]: Path of each frame, by frame number.
+            SequenceFrames: Path of each frame, by frame number, and the
+            first and last frame numbers.
         """
         folder = osp.join(self.data_prefix['frame_path'], sequence)
-        return {
+        paths = {
             parse_frame_name(name)[1]: osp.join(folder, name)
             for name in fileio.list_dir_or_file(
                 folder,
@@ -103,31 +116,40 @@ class BaseClipDataset(BaseSegDataset):
                 suffix=self.frame_suffix,
                 backend_args=self.backend_args)
         }
+        return SequenceFrames(paths,
+                              (min(paths), max(paths)) if paths else ())
 
-    def clip_paths(self, img_path: str, frames: Dict[int, str]) -> List[str]:
+    def clip_paths(self, img_path: str, key: int,
+                   frames: SequenceFrames) -> List[str]:
         """The frame files of the clip around a labelled frame.
 
         Args:
             img_path (str): The labelled frame.
-            frames (dict[int, str]): The frames of its sequence, by number
-                (see :meth:`sequence_frames`).
+            key (int): Its frame number.
+            frames (SequenceFrames): The frames of its sequence (see
+                :meth:`sequence_frames`).
 
         Returns:
-            list[str]: ``num_frames`` paths, ``img_path`` at the centre.
+            list[str]: ``num_frames`` paths, ``img_path`` at the centre,
+            clamped to the sequence's ends (extended to ``key`` if it lies
+            beyond them).
         """
-        key = parse_frame_name(img_path)[1]
-        numbers = clip_frame_numbers(key, min([key, *frames]),
-                                     max([key, *frames]), self.num_frames,
+        first, last = min((key, *frames.ends)), max((key, *frames.ends))
+        numbers = clip_frame_numbers(key, first, last, self.num_frames,
                                      self.frame_stride)
-        missing = sorted({n for n in numbers if n != key} - frames.keys())
+        others = {n for n in numbers if n != key}
+        missing = sorted(others - frames.paths.keys())
         if missing:
             raise FileNotFoundError(
                 f'the clip of {img_path} needs frames {missing} of its '
                 f'sequence in {self.data_prefix["frame_path"]}')
-        return [img_path if n == key else frames[n] for n in numbers]
+        return [img_path if n == key else frames.paths[n] for n in numbers]
 
     def load_data_list(self) -> List[dict]:
         """Find the labelled frames, their labels and their clips.
+
+        The frames of a sequence are listed once, and only for clips of
+        more than one frame.
 
         Returns:
             list[dict]: The data infos of :class:`BaseSegDataset` with
@@ -136,9 +158,10 @@ class BaseClipDataset(BaseSegDataset):
         data_list = super().load_data_list()
         sequences = {}
         for info in data_list:
-            sequence = parse_frame_name(info['img_path'])[0]
+            sequence, key = parse_frame_name(info['img_path'])
             if self.num_frames > 1 and sequence not in sequences:
                 sequences[sequence] = self.sequence_frames(sequence)
-            info['clip_paths'] = self.clip_paths(info['img_path'],
-                                                 sequences.get(sequence, {}))
+            info['clip_paths'] = self.clip_paths(
+                info['img_path'], key,
+                sequences.get(sequence, SequenceFrames({}, ())))
         return data_list

@@ -11,8 +11,6 @@ CAMVID_PALETTE = ([128, 128, 128], [128, 0, 0], [192, 192, 128],
                   [128, 64, 128], [60, 40, 222], [128, 128, 0],
                   [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0],
                   [0, 128, 192])
-#: The void label of the SegNet annotations; the converter writes it as 255.
-CAMVID_VOID = 11
 #: Images per split of the standard (SegNet) split.
 CAMVID_SPLITS = dict(train=367, val=101, test=233)
 

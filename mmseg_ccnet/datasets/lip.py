@@ -1,11 +1,11 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-import logging
+from functools import cache
 
 from mmengine.logging import print_log
 from mmseg.datasets import LIPDataset as _MMSegLIPDataset
 from mmseg.registry import DATASETS
 
-from .flip_pairs import FlipPairsMixin
+from .flip_pairs_mixin import FlipPairsMixin
 
 #: The classes of LIP that have a handedness: they swap under a mirror flip.
 LIP_FLIP_PAIRS = (('Left-arm', 'Right-arm'), ('Left-leg', 'Right-leg'),
@@ -20,7 +20,8 @@ class LIPDataset(FlipPairsMixin, _MMSegLIPDataset):
     palette, suffixes and layout) that also declares the left/right classes
     (``flip_pairs`` in its metainfo), so that ``PairedRandomFlip`` turns a
     left arm into a right arm when it mirrors an image. Label 0 is the
-    background, a real class.
+    background, a real class. The first dataset built in a process says so
+    in the log.
 
     The layout written by ``tools/dataset_converters/lip.py``::
 
@@ -33,10 +34,16 @@ class LIPDataset(FlipPairsMixin, _MMSegLIPDataset):
     """
     METAINFO = dict(_MMSegLIPDataset.METAINFO, flip_pairs=LIP_FLIP_PAIRS)
 
+    def __init__(self, **kwargs) -> None:
+        _log_replacement()
+        super().__init__(**kwargs)
 
-print_log(
-    "mmseg_ccnet: 'LIPDataset' in mmseg.registry.DATASETS now builds "
-    f'{LIPDataset.__module__}.LIPDataset (declares the left/right class '
-    'pairs for PairedRandomFlip)',
-    logger='current',
-    level=logging.INFO)
+
+@cache
+def _log_replacement() -> None:
+    """Say, once per process, which class ``type='LIPDataset'`` builds."""
+    print_log(
+        f"mmseg_ccnet: type='LIPDataset' builds {LIPDataset.__module__}"
+        ".LIPDataset, MMSegmentation's LIPDataset plus the left/right class "
+        'pairs (flip_pairs) for PairedRandomFlip',
+        logger='current')

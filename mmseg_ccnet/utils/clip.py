@@ -7,9 +7,11 @@ A *clip* is ``T`` frames of one video sequence around a labelled frame, the
 sits at index ``T // 2`` of every clip (:func:`key_frame_index`), also at the
 ends of a sequence, where the first or last frame repeats.
 
-Inside the models a clip's features are 5D, (B, C, T, H, W); convolutions
-that work frame by frame see the frames as a batch, (B * T, C, H, W), and
-:func:`fold_frames` / :func:`unfold_frames` convert between the two.
+Inside the models the frames of clips stay folded into the batch,
+clip-major: (B * T, C, H, W), frame t of clip b at row ``b * T + t``, so
+every frame-by-frame layer sees an ordinary batch; :func:`unflatten_clips`
+views such a batch as (B, T, ...) clips and :func:`key_frames` picks the
+key frame of each.
 """
 from typing import List
 
@@ -57,30 +59,38 @@ def clip_frame_numbers(key: int, first: int, last: int, num_frames: int,
     ]
 
 
-def fold_frames(clips: torch.Tensor) -> torch.Tensor:
-    """Move the frames of clips into the batch.
+def unflatten_clips(frames: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """View a batch of frames as clips.
 
     Args:
-        clips (Tensor): Clip features of shape (B, C, T, H, W).
+        frames (Tensor): Frames of clips folded into the batch, clip-major
+            (frame t of clip b is row ``b * T + t``), of shape (B * T, ...).
+        num_frames (int): Frames T per clip.
 
     Returns:
-        Tensor: Frame features of shape (B * T, C, H, W), clip-major.
+        Tensor: A view of shape (B, T, ...).
+
+    Raises:
+        ValueError: If the batch is not a multiple of ``num_frames``.
     """
-    return clips.transpose(1, 2).flatten(0, 1)
+    batch_size = frames.size(0)
+    if batch_size % num_frames:
+        raise ValueError(f'a batch of {batch_size} frames is not made of '
+                         f'clips of num_frames={num_frames} frames (expected '
+                         '(B * T, ...), clip-major)')
+    return frames.unflatten(0, (batch_size // num_frames, num_frames))
 
 
-def unfold_frames(frames: torch.Tensor, num_frames: int) -> torch.Tensor:
-    """Group a batch of frames into clips (inverse of :func:`fold_frames`).
+def key_frames(frames: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """The key frame of every clip in a batch of frames.
 
     Args:
-        frames (Tensor): Frame features of shape (B * T, C, H, W),
-            clip-major.
-        num_frames (int): Clip length T.
+        frames (Tensor): Frames of clips folded into the batch, clip-major,
+            of shape (B * T, ...).
+        num_frames (int): Frames T per clip.
 
     Returns:
-        Tensor: Clip features of shape (B, C, T, H, W).
+        Tensor: A view of the frames at index ``T // 2`` of each clip (see
+        :func:`key_frame_index`), of shape (B, ...).
     """
-    if frames.size(0) % num_frames:
-        raise ValueError(f'{frames.size(0)} frames do not make clips of '
-                         f'{num_frames} frames')
-    return frames.unflatten(0, (-1, num_frames)).transpose(1, 2)
+    return unflatten_clips(frames, num_frames)[:, key_frame_index(num_frames)]

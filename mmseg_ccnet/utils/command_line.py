@@ -74,3 +74,44 @@ def slug(name: str) -> str:
         str: Lower-case letters and digits joined by '_', e.g. 'ccnet_r_2'.
     """
     return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
+
+
+def converter_parser(description: str,
+                     default_out_dir: str) -> argparse.ArgumentParser:
+    """The command line every dataset converter takes.
+
+    Converters that need more arguments add them to the parser.
+
+    Args:
+        description (str): What the converter converts, from which layout
+            (shown verbatim by ``--help``).
+        default_out_dir (str): The default of ``--out-dir``.
+
+    Returns:
+        ArgumentParser: A parser of ``root`` (the official download),
+        ``--out-dir`` and ``--nproc``.
+    """
+    parser = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'root', help='the dataset in its official layout (see above)')
+    parser.add_argument(
+        '-o', '--out-dir', default=default_out_dir, help='output folder')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='number of processes')
+    return parser
+
+
+def parse_converter_args(description: str,
+                         default_out_dir: str) -> argparse.Namespace:
+    """Parse the command line of a converter (:func:`converter_parser`).
+
+    Args:
+        description (str): What the converter converts, from which layout.
+        default_out_dir (str): The default of ``--out-dir``.
+
+    Returns:
+        Namespace: ``root``, ``out_dir`` and ``nproc``.
+    """
+    return converter_parser(description, default_out_dir).parse_args()

@@ -55,3 +55,22 @@ def test_unknown_patch_name_is_refused():
 def test_patches_are_listed_in_the_package_docstring():
     for name in compat.PATCHES:
         assert f'``{name}`` (:mod:`.{name}`)' in compat.__doc__
+
+
+def python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+
+
+def test_import_is_quiet():
+    """Importing the plugin prints nothing of its own (what it changes is
+    logged where a config builds it); MMSegmentation's own import may print
+    (OneDL's prints 'Could not import OneDL'), which is left as it is."""
+    result = python('import mmseg_ccnet')
+    assert result.returncode == 0, result.stderr
+    plain = python('import mmseg.datasets, mmseg.models')
+    allowed = plain.stdout.splitlines() if plain.returncode == 0 else []
+    assert all(line in allowed for line in result.stdout.splitlines())
+    assert result.stderr == ''

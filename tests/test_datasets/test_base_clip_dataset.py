@@ -103,6 +103,24 @@ def test_single_frame_clips_need_no_frames(data_root):
     assert all(clip == [name] for name, clip in clips.items())
 
 
+def test_sequence_reaches_a_labelled_frame_beyond_its_frames(data_root):
+    mmcv.imwrite(
+        np.full((4, 6, 3), 106, np.uint8),
+        str(data_root / 'img_dir' / 'train' / 'seqB_f00006.png'))
+    mmcv.imwrite(
+        np.zeros((4, 6), np.uint8),
+        str(data_root / 'ann_dir' / 'train' / 'seqB_f00006.png'))
+    clips = clip_names(build(data_root, num_frames=5, frame_stride=2))
+    assert clips['seqB_f00006'] == [
+        'seqB_000002', 'seqB_000004', 'seqB_f00006', 'seqB_f00006',
+        'seqB_f00006'
+    ]
+    assert clips['seqB_f00003'] == [
+        'seqB_000002', 'seqB_000002', 'seqB_f00003', 'seqB_000004',
+        'seqB_000004'
+    ]
+
+
 def test_missing_frame_is_reported(data_root):
     os.remove(data_root / 'frame_dir' / 'seqA' / 'seqA_000007.png')
     with pytest.raises(

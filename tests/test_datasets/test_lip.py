@@ -1,5 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -78,3 +80,22 @@ def test_flipped_sample_keeps_the_person_s_left_arm_left(lip_root):
         lip_root, pipeline=loading + [dict(type='RandomFlip', prob=1.)
                                       ])[0]['gt_seg_map']
     assert (only_flipped[plain == LEFT_ARM] == RIGHT_ARM).all()
+
+
+def test_says_once_per_process_what_it_builds(tmp_path):
+    """Silent on import; the first dataset built logs the replacement."""
+    code = ('import mmseg_ccnet\n'
+            "print('imported')\n"
+            'from mmseg.registry import DATASETS\n'
+            'for _ in range(2):\n'
+            "    DATASETS.build(dict(type='LIPDataset', lazy_init=True,\n"
+            f'                        data_root={str(tmp_path)!r}))\n')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            check=True)
+    on_import, on_build = result.stdout.split('imported\n')
+    assert 'LIPDataset' not in on_import
+    assert on_build.count(
+        "type='LIPDataset' builds mmseg_ccnet.datasets.lip.LIPDataset, "
+        "MMSegmentation's LIPDataset plus the left/right class pairs") == 1

@@ -40,11 +40,22 @@ def test_scores_each_level_on_its_own_pixels(tmp_path):
     assert result['aAcc'] == pytest.approx(100 * 4 / 7, abs=0.01)
 
 
-def test_level_map_path_and_errors(tmp_path):
-    metric = ContextIoUMetric(level_names=('a', ))
-    assert metric.level_map_path('/d/img_dir/x/img_dir/v/1.png') == \
-        '/d/img_dir/x/level_dir/v/1.png'
-    with pytest.raises(ValueError, match="no 'img_dir' folder"):
-        metric.level_map_path('/d/images/1.png')
+def test_level_maps_in_the_folders_it_is_given(tmp_path):
+    metric = ContextIoUMetric(
+        level_names=('local', ),
+        img_dir='images',
+        level_dir='levels',
+        iou_metrics=['mIoU'])
+    metric.dataset_meta = dict(classes=('bg', 'a'))
+    data = sample(tmp_path, 'x.png', [[0, 0], [1, 1]], [[0, 1], [1, 1]],
+                  [[0, 0], [0, 0]])
+    (tmp_path / 'img_dir').rename(tmp_path / 'images')
+    (tmp_path / 'level_dir').rename(tmp_path / 'levels')
+    data['img_path'] = str(tmp_path / 'images' / 'val' / 'x.png')
+    metric.process({}, [data])
+    assert metric.evaluate(1)['local.aAcc'] == pytest.approx(75.0)
+
+
+def test_needs_labels():
     with pytest.raises(ValueError, match='needs labels'):
         ContextIoUMetric(level_names=('a', ), format_only=True)

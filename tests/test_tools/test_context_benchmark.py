@@ -1,11 +1,9 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """The embedded context benchmark's config and tools, run for real (tiny)."""
 import json
-import sys
 
 import mmcv
 import pytest
-import torch
 from mmengine.config import Config
 
 from mmseg_ccnet.utils.command_line import slug
@@ -81,62 +79,3 @@ def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
     table = (tmp_path / 'ablation.md').read_text()
     assert table.count('\n') == 5 and '| CCNet R=1 |' in table
     assert mmcv.imread(str(tmp_path / 'ablation.png')) is not None
-
-
-def test_context_maps_compose_the_passes():
-    """``propagate`` equals multiplying by the dense attention matrix."""
-    sys.path.insert(0, str(TOOLS / 'analysis'))
-    try:
-        from visualize_attention import context_maps
-    finally:
-        sys.path.pop(0)
-    from reference import criss_cross_mask
-    torch.manual_seed(0)
-    h, w = 4, 5
-    mask = criss_cross_mask(h, w)
-    dense = []
-    attentions = []
-    for _ in range(2):
-        energy = torch.randn(h * w, h * w).masked_fill(~mask, float('-inf'))
-        matrix = energy.softmax(-1)
-        dense.append(matrix)
-        # criss-cross layout: column entries (k, j) then row entries (i, k)
-        per_position = matrix.view(h, w, h, w)
-        rows = torch.arange(h)
-        cols = torch.arange(w)
-        column = per_position[rows[:, None], cols[None], :, cols[None]]
-        row = per_position[rows[:, None], cols[None], rows[:, None], :]
-        column = column.clone()
-        column[rows, :, rows] = 0  # the own position is in the row part
-        attentions.append(torch.cat([column, row], -1)[None])
-    maps = context_maps(attentions, 2, 3)
-    one_hot = torch.zeros(h * w)
-    one_hot[2 * w + 3] = 1
-    torch.testing.assert_close(maps[0].flatten(), one_hot @ dense[0])
-    torch.testing.assert_close(maps[1].flatten(),
-                               one_hot @ dense[1] @ dense[0])
-    assert maps[1].min() > 0 and maps[0].eq(0).sum() == h * w - (h + w - 1)
-
-
-@pytest.mark.parametrize('name', ['Non-local + position', 'CCNet R=3'])
-def test_ablation_variants_are_the_base_model_with_another_head(name):
-    sys.path.insert(0, str(TOOLS / 'analysis'))
-    try:
-        from context_ablation import variant_model
-    finally:
-        sys.path.pop(0)
-    from mmseg.registry import MODELS
-    base = Config.fromfile(CONFIG).model
-    model = variant_model(base, name)
-    position = name.endswith('+ position')
-    assert model.decode_head.type == ('NLHead' if position else 'CCHead')
-    assert model.backbone.get('pos_channels', 0) == (16 if position else 0)
-    assert model.decode_head.in_channels == \
-        base.decode_head.in_channels + model.backbone.get('pos_channels', 0)
-    assert ('recurrence' in model.decode_head) != position
-    assert base.decode_head.type == 'CCHead' and 'pos_channels' not in \
-        base.backbone  # the base config is left as it was
-    segmentor = MODELS.build(model).eval()
-    logits = segmentor.encode_decode(
-        torch.randn(1, 3, 64, 64), [dict(img_shape=(64, 64))])
-    assert logits.shape == (1, 5, 64, 64)

@@ -4,9 +4,9 @@ import torch
 
 from mmseg_ccnet.utils import (
     clip_frame_numbers,
-    fold_frames,
     key_frame_index,
-    unfold_frames,
+    key_frames,
+    unflatten_clips,
 )
 
 
@@ -48,11 +48,15 @@ def test_clip_frame_numbers_rejects_bad_arguments(args, message):
         clip_frame_numbers(*args)
 
 
-def test_fold_and_unfold_frames():
-    clips = torch.randn(2, 3, 4, 5, 6)
-    frames = fold_frames(clips)
-    assert frames.shape == (8, 3, 5, 6)
-    torch.testing.assert_close(frames[1 * 4 + 2], clips[1, :, 2])
-    torch.testing.assert_close(unfold_frames(frames, 4), clips)
-    with pytest.raises(ValueError, match='do not make clips of 3 frames'):
-        unfold_frames(frames, 3)
+def test_unflatten_clips_and_key_frames_are_views_of_the_batch():
+    frames = torch.randn(8, 3, 5, 6)  # 2 clips of 4 frames, clip-major
+    clips = unflatten_clips(frames, 4)
+    assert clips.shape == (2, 4, 3, 5, 6)
+    assert clips.data_ptr() == frames.data_ptr()
+    torch.testing.assert_close(clips[1, 2], frames[1 * 4 + 2])
+    keys = key_frames(frames, 4)
+    assert keys.shape == (2, 3, 5, 6)
+    torch.testing.assert_close(keys, frames[[2, 6]])
+    with pytest.raises(ValueError, match='a batch of 8 frames is not made '
+                       'of clips of num_frames=3 frames'):
+        unflatten_clips(frames, 3)

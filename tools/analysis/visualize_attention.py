@@ -15,19 +15,21 @@ Example::
         --pixel 24 40 --out attention.png
 """
 import argparse
-from typing import List, Tuple
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
 import mmcv
-import numpy as np
-import torch
 from mmengine.config import Config
-from mmseg.apis import inference_model, init_model
-from mmseg.structures import SegDataSample
+from mmseg.apis import init_model
 
-from mmseg_ccnet.models import CrissCrossAttention
+from mmseg_ccnet.analysis.attention_maps import (
+    capture_attention,
+    context_maps,
+    draw,
+    feature_position,
+    to_image,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,140 +48,6 @@ def parse_args() -> argparse.Namespace:
         '--out', default='attention.png', help='output PNG file')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     return parser.parse_args()
-
-
-def capture_attention(model: torch.nn.Module,
-                      image: np.ndarray) -> Tuple[List[torch.Tensor],
-                                                  SegDataSample]:
-    """Run the model on an image, recording every criss-cross attention.
-
-    Args:
-        model (nn.Module): A segmentor containing
-            :class:`CrissCrossAttention` modules, in whole-image test mode.
-        image (np.ndarray): BGR image (H, W, 3).
-
-    Returns:
-        tuple: The attention weights of each call in order, each
-        (1, h, w, h + w), and the model's prediction.
-
-    Raises:
-        ValueError: If the model has no CrissCrossAttention of this package.
-    """
-    inputs: List[torch.Tensor] = []
-    handles = [
-        module.register_forward_pre_hook(
-            lambda module, args: inputs.append((module, args[0])))
-        for module in model.modules()
-        if isinstance(module, CrissCrossAttention)
-    ]
-    if not handles:
-        raise ValueError('the model has no mmseg_ccnet CrissCrossAttention '
-                         '(is its decode head a CCHead?)')
-    try:
-        result = inference_model(model, image)
-    finally:
-        for handle in handles:
-            handle.remove()
-    with torch.no_grad():
-        attentions = [module.attention(x) for module, x in inputs]
-    return attentions, result
-
-
-def propagate(weights: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-    """Pull a map of weights back through one criss-cross pass.
-
-    Computes ``weights @ A`` for the (hw x hw) matrix ``A`` of one pass
-    without building it: position (i, j) hands its weight to its column
-    (first h entries of ``attention``) and its row (last w entries).
-
-    Args:
-        weights (Tensor): (h, w) weights over output positions.
-        attention (Tensor): (h, w, h + w) criss-cross attention of the pass.
-
-    Returns:
-        Tensor: (h, w) weights over the pass's input positions.
-    """
-    height = weights.size(0)
-    column = torch.einsum('ij,ijm->mj', weights, attention[..., :height])
-    row = torch.einsum('ij,ijn->in', weights, attention[..., height:])
-    return column + row
-
-
-def context_maps(attentions: List[torch.Tensor], i: int,
-                 j: int) -> List[torch.Tensor]:
-    """Where the context of feature position (i, j) comes from, pass by pass.
-
-    Args:
-        attentions (list[Tensor]): Attention of passes 1..R, each
-            (1, h, w, h + w).
-        i (int): Row of the position on the feature map.
-        j (int): Column of the position on the feature map.
-
-    Returns:
-        list[Tensor]: R maps of shape (h, w); map r is ``e_u A_r ... A_1``
-        and sums to 1.
-    """
-    maps = []
-    for passes in range(1, len(attentions) + 1):
-        weights = torch.zeros(attentions[0].shape[1:3])
-        weights[i, j] = 1.0
-        for attention in reversed(attentions[:passes]):
-            weights = propagate(weights, attention[0].float().cpu())
-        maps.append(weights)
-    return maps
-
-
-def feature_position(sample: SegDataSample, feature_size: Tuple[int, int],
-                     pixel: Tuple[int, int]) -> Tuple[int, int]:
-    """Feature map position of an image pixel (whole-image inference)."""
-    ori_h, ori_w = sample.ori_shape
-    img_h, img_w = sample.img_shape
-    pad_h, pad_w = sample.metainfo.get('batch_input_shape', (img_h, img_w))
-    y, x = pixel
-    if not (0 <= y < ori_h and 0 <= x < ori_w):
-        raise ValueError(f'pixel {pixel} is outside the image '
-                         f'({ori_h}x{ori_w})')
-    i = int(y * img_h / ori_h * feature_size[0] / pad_h)
-    j = int(x * img_w / ori_w * feature_size[1] / pad_w)
-    return i, j
-
-
-def to_image(weights: torch.Tensor, sample: SegDataSample) -> np.ndarray:
-    """A feature map resized onto the original image."""
-    img_h, img_w = sample.img_shape
-    pad_h, pad_w = sample.metainfo.get('batch_input_shape', (img_h, img_w))
-    height, width = weights.shape
-    crop = weights[:round(height * img_h / pad_h),
-                   :round(width * img_w / pad_w)].numpy()
-    ori_h, ori_w = sample.ori_shape
-    return mmcv.imresize(crop, (ori_w, ori_h), interpolation='nearest')
-
-
-def draw(image: np.ndarray, maps: List[np.ndarray], prediction: np.ndarray,
-         palette: List[List[int]], pixel: Tuple[int, int], path: str) -> None:
-    """Save the image, the per-pass maps over it and the prediction."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    rgb = mmcv.bgr2rgb(image)
-    panels = 2 + len(maps)
-    fig, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.6))
-    axes[0].imshow(rgb)
-    axes[0].set_title('input')
-    for index, weights in enumerate(maps, start=1):
-        axes[index].imshow(rgb)
-        axes[index].imshow(weights, cmap='jet', alpha=0.6)
-        axes[index].set_title(f'attention after pass {index}')
-    colours = np.asarray(palette, dtype=np.uint8)
-    axes[-1].imshow(colours[prediction % len(colours)])
-    axes[-1].set_title('prediction')
-    for axis in axes:
-        axis.plot(pixel[1], pixel[0], 'w+', markersize=12, mew=2)
-        axis.axis('off')
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def main() -> None:

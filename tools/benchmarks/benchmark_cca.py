@@ -1,32 +1,16 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Benchmark criss-cross attention against mmcv's formulation and non-local.
+"""Benchmark criss-cross attention against the einsum formulation and
+non-local.
 
-Runs, side by side on the same input, every CrissCrossAttention
-implementation of this package (applied ``--recurrence`` times with shared
-weights, as in RCCA), a plain einsum version of mmcv's formulation written
-here from the equations, and mmcv's ``NonLocal2d`` (embedded Gaussian, the
-paper's baseline, one block). For each case and feature size it measures:
+Every case of :mod:`mmseg_ccnet.benchmarks.criss_cross` at each feature
+size: time of inference and of training (median over ``--repeats`` rounds
+after ``--warmup``, cases interleaved round by round), peak memory of each
+step (each case in a fresh process) and FLOPs (counted, and checked against
+the analytic count). Writes ``results.json``, ``results.md`` and
+``results.png`` into ``--out-dir``; with ``--doc`` also the tables into that
+markdown file's ``criss-cross-attention`` section. Linux only (``/proc``).
 
-* time of the forward pass (inference, no grad) and of forward + backward
-  (gradients of the input and the parameters): median over ``--repeats``
-  rounds after ``--warmup`` rounds; the cases run interleaved, round by
-  round, so that load on the machine affects all of them alike;
-* peak memory of forward and of forward + backward: each case runs in a
-  fresh subprocess with glibc's mmap threshold fixed at 64 KiB
-  (``MALLOC_MMAP_THRESHOLD_``), so that every tensor buffer is mapped on
-  allocation and unmapped on free and the resident set size follows the
-  live tensors; after one warm-up step the peak RSS (``VmHWM``, reset through
-  ``/proc/self/clear_refs``) minus the RSS before the step is recorded. The
-  input, the output gradient and the parameters exist before the step and
-  are not counted; the gradients of the input and parameters are;
-* FLOPs, counted by :class:`torch.utils.flop_counter.FlopCounterMode`
-  (matrix products and convolutions, 2 per multiply-add; softmax and
-  element-wise operations are not counted) and checked against the
-  analytic count of each case.
-
-Writes ``results.json``, ``results.md`` (tables and the issue's targets at
-the paper's setting, 97x97 features) and ``results.png`` into ``--out-dir``.
-Linux only (``/proc``).
+    python tools/benchmarks/benchmark_cca.py --doc docs/performance.md
 """
 import argparse
 import json
@@ -36,39 +20,47 @@ import sys
 import time
 from typing import Dict
 
+import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
+
+# isort: split
 import torch
-from cca_cases import (
+
+from mmseg_ccnet.benchmarks.criss_cross import (
     CASES,
     PAPER_SIZE,
     REFERENCE,
     analytic_flops,
     build_case,
-    make_inputs,
-)
-from cca_measure import (
+    case_steps,
     check_outputs_agree,
     count_flops,
-    peak_memory_in_this_process,
-    read_proc,
-    summarize_times,
-    time_cases,
+    make_inputs,
+    markdown_tables,
+    peak_memory,
+    plot,
+    targets,
 )
-from cca_report import markdown_tables, plot, targets
+from mmseg_ccnet.benchmarks.measure import (
+    fresh_process_env,
+    machine,
+    summarize_times,
+    time_interleaved,
+    write_section,
+)
 
 
 def measure_memory(name: str, args: argparse.Namespace,
                    size: int) -> Dict[str, int]:
-    """Run :func:`peak_memory_in_this_process` in a fresh subprocess.
+    """Run :func:`peak_memory` of one case in a fresh process.
 
     Args:
         name (str): The case.
         args (Namespace): The command line.
-        size (int): H = W.
+        size (int): S.
 
     Returns:
         dict: ``forward`` and ``train`` peak increase in bytes.
     """
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
     command = [
         sys.executable, __file__, '--memory-case', name, '--sizes',
         str(size), '--channels',
@@ -78,7 +70,11 @@ def measure_memory(name: str, args: argparse.Namespace,
         str(args.threads)
     ]
     result = subprocess.run(
-        command, env=env, capture_output=True, text=True, check=True)
+        command,
+        env=fresh_process_env(),
+        capture_output=True,
+        text=True,
+        check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -87,12 +83,11 @@ def benchmark_size(args: argparse.Namespace, size: int) -> Dict[str, Dict]:
 
     Args:
         args (Namespace): The command line.
-        size (int): H = W.
+        size (int): S.
 
     Returns:
-        dict: ``{case: {'time_s': ..., 'time_ratio': ...,
-        'time_samples_s': ..., 'peak_bytes': ..., 'flops': ...,
-        'analytic_flops': ...}}``.
+        dict: ``{case: {'time_s', 'time_ratio', 'time_samples_s',
+        'peak_bytes', 'flops', 'analytic_flops'}}``.
     """
     print(f'[{size}x{size}] building cases', flush=True)
     models = {
@@ -103,12 +98,18 @@ def benchmark_size(args: argparse.Namespace, size: int) -> Dict[str, Dict]:
     max_diff = check_outputs_agree(models, x)
     print(f'[{size}x{size}] criss-cross outputs agree (max diff '
           f'{max_diff:.2e}); timing', flush=True)
-    times = summarize_times(
-        time_cases(models, x, grad_out, args.warmup, args.repeats),
-        REFERENCE)
+    samples = time_interleaved(
+        {
+            name: case_steps(model, x, grad_out)
+            for name, model in models.items()
+        },
+        args.warmup,
+        args.repeats,
+        log=lambda line: print(line, flush=True))
+    times = summarize_times(samples, REFERENCE)
     results = {}
     for name, model in models.items():
-        print(f'[{size}x{size}] {name}: FLOPs, memory (subprocess)',
+        print(f'[{size}x{size}] {name}: FLOPs, memory (fresh process)',
               flush=True)
         results[name] = dict(
             **times[name],
@@ -136,6 +137,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=7)
     parser.add_argument('--out-dir', default='work_dirs/benchmark_cca')
     parser.add_argument(
+        '--doc',
+        help='also write the tables into the criss-cross-attention section '
+        'of this markdown file (e.g. docs/performance.md)')
+    parser.add_argument(
         '--memory-case',
         choices=CASES,
         help='internal: measure the peak memory of this case at the first '
@@ -150,12 +155,9 @@ def main() -> None:
     if args.memory_case:
         print(
             json.dumps(
-                peak_memory_in_this_process(args.memory_case, args.batch,
-                                            args.channels, args.sizes[0],
-                                            args.recurrence)))
+                peak_memory(args.memory_case, args.batch, args.channels,
+                            args.sizes[0], args.recurrence)))
         return
-    started = time.strftime('%Y-%m-%d %H:%M:%S')
-    load_before = os.getloadavg()
     report = dict(
         setting=dict(
             batch=args.batch,
@@ -165,27 +167,27 @@ def main() -> None:
             warmup=args.warmup,
             repeats=args.repeats,
             command=' '.join(sys.argv),
-            started=started,
-            torch=torch.__version__,
-            cpu=read_proc('/proc/cpuinfo', r'^model name\s*:\s*(.+)$'),
-            cpu_count=os.cpu_count(),
-            load_average_before=load_before),
+            started=time.strftime('%Y-%m-%d %H:%M:%S'),
+            **machine()),
         sizes={
             str(size): benchmark_size(args, size)
             for size in args.sizes
         })
-    report['setting']['load_average_after'] = os.getloadavg()
     report['targets'] = [
         dict(metric=m, target=t, measured=v, met=bool(ok))
         for m, t, v, ok in targets(report)
     ]
     os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, 'results.json'), 'w') as f:
-        json.dump(report, f, indent=2)
+    with open(os.path.join(args.out_dir, 'results.json'), 'w') as file:
+        json.dump(report, file, indent=2)
     table = markdown_tables(report)
-    with open(os.path.join(args.out_dir, 'results.md'), 'w') as f:
-        f.write(table)
+    with open(os.path.join(args.out_dir, 'results.md'), 'w') as file:
+        file.write(table)
     plot(report, os.path.join(args.out_dir, 'results.png'))
+    if args.doc:
+        command = ' '.join(['python', *sys.argv])
+        write_section(args.doc, 'criss-cross-attention',
+                      f'```bash\n{command}\n```\n\n{table}')
     print(table)
     print(f'written to {args.out_dir}/results.{{json,md,png}}')
 

@@ -18,14 +18,12 @@ import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
 from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
-from mmseg_ccnet.datasets.camvid_conversion import (
+from mmseg_ccnet.datasets.conversion import (
     convert_segnet_label,
+    convert_splits,
     segnet_split_samples,
 )
-from mmseg_ccnet.datasets.conversion import (
-    convert_splits,
-    parse_converter_args,
-)
+from mmseg_ccnet.utils.command_line import parse_converter_args
 
 
 def main() -> None:

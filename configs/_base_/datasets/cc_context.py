@@ -1,5 +1,6 @@
 # The embedded criss-cross context benchmark (mmseg_ccnet/datasets/
-# context_layout.py): 64x64 images generated into data_root on first use.
+# synthetic/context_layout.py): 64x64 images generated into data_root on
+# first use.
 # Train and val datasets must agree on the generation settings.
 dataset_type = 'CrissCrossContextDataset'
 data_root = 'data/cc_context'

@@ -4,7 +4,7 @@ from typing import List, Union
 from mmseg.datasets.transforms import RandomFlip
 from mmseg.registry import TRANSFORMS
 
-from ..flip_pairs import MIRRORING_DIRECTIONS, swap_label_pairs
+from ...utils import MIRRORING_DIRECTIONS, swap_label_pairs
 
 
 @TRANSFORMS.register_module()

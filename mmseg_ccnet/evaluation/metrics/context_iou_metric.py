@@ -1,5 +1,4 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-import os.path as osp
 from typing import Dict, Sequence
 
 import mmcv
@@ -8,6 +7,8 @@ import torch
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 
+from ...utils import level_map_path
+
 
 @METRICS.register_module()
 class ContextIoUMetric(IoUMetric):
@@ -15,7 +16,8 @@ class ContextIoUMetric(IoUMetric):
 
     Context benchmarks store, beside each image, a *level map*: a PNG whose
     value at a pixel says where the evidence for that pixel's label lies
-    (e.g. 0 local, 1 on its row, 2 elsewhere). On top of
+    (e.g. 0 local, 1 on its row, 2 elsewhere; see
+    :func:`~mmseg_ccnet.utils.level_map_path`). On top of
     :class:`IoUMetric`'s results this reports, for each level ``name``,
     ``{name}.aAcc`` (pixel accuracy) and ``{name}.mIoU`` (mean IoU over the
     classes that the labels of those pixels contain; a pixel predicted as
@@ -42,15 +44,6 @@ class ContextIoUMetric(IoUMetric):
         self.img_dir = img_dir
         self.level_dir = level_dir
 
-    def level_map_path(self, img_path: str) -> str:
-        """Level map of an image: ``img_dir`` replaced by ``level_dir``."""
-        parts = img_path.split(osp.sep)
-        if self.img_dir not in parts:
-            raise ValueError(f'no {self.img_dir!r} folder in {img_path}')
-        parts[len(parts) - 1 - parts[::-1].index(self.img_dir)] = \
-            self.level_dir
-        return osp.sep.join(parts)
-
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Add each sample's areas, overall and per level, to the results.
 
@@ -67,7 +60,8 @@ class ContextIoUMetric(IoUMetric):
             label = sample['gt_sem_seg']['data'].squeeze().to(pred)
             level = torch.from_numpy(
                 mmcv.imread(
-                    self.level_map_path(sample['img_path']),
+                    level_map_path(sample['img_path'], self.img_dir,
+                                   self.level_dir),
                     flag='unchanged').astype(np.int64)).to(pred.device)
             if level.shape != label.shape:
                 raise ValueError(f'level map of {sample["img_path"]} is '

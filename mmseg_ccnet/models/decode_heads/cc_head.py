@@ -1,4 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import functools
 import logging
 from typing import Dict, List, NamedTuple
 
@@ -9,11 +10,18 @@ from mmseg.models.decode_heads.fcn_head import FCNHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..modules import (
-    CrissCrossAttention,
-    check_feature_map,
-    recurrent_attention,
-)
+from ..modules import CrissCrossAttention, check_feature_map, check_integer
+
+
+@functools.lru_cache(maxsize=None)
+def _log_replacement() -> None:
+    """Say, once per process, which class ``type='CCHead'`` builds."""
+    print_log(
+        "mmseg_ccnet: type='CCHead' builds mmseg_ccnet's CCHead, a drop-in "
+        "replacement of MMSegmentation's CCHead (pure-PyTorch criss-cross "
+        'attention, no compiled mmcv needed)',
+        logger='current',
+        level=logging.INFO)
 
 
 class RCCAFeatures(NamedTuple):
@@ -40,9 +48,11 @@ class CCHead(FCNHead):
     (``convs.0``, ``cca``, ``convs.1``, ``conv_cat``, ``conv_seg``) and so
     the same ``state_dict`` keys, so MMSegmentation's CCNet checkpoints load
     unchanged. The features pass ``convs[0]``, ``recurrence`` times the
-    shared :class:`CrissCrossAttention` (RCCA), ``convs[1]``, then are
+    shared criss-cross attention ``cca``, an :attr:`attention_type`
+    (:meth:`CrissCrossAttention.recurrent`, RCCA), ``convs[1]``, then are
     concatenated with the input for ``conv_cat`` (if ``concat_input``) and
-    classified.
+    classified. Between the two steps :meth:`labelled_features` picks the
+    features of the labelled samples (all of them for images).
 
     With ``loss_ccl``, training also reduces the RCCA features (those named
     by ``ccl_feature``) to ``ccl_channels`` by a 1x1 conv ``ccl_reduce`` and
@@ -65,33 +75,52 @@ class CCHead(FCNHead):
             attention pass) or 'context' (after ``convs[1]``); the
             sources of the paper leave open which one it reduces.
             Defaults to 'attention'.
+        attention_cfg (dict, optional): Further arguments of
+            :attr:`attention_type`, e.g. ``dict(impl='einsum')``.
+            Defaults to None.
         **kwargs: Arguments of :class:`FCNHead` except ``num_convs``
             (fixed at 2).
     """
+
+    #: The criss-cross attention class that ``cca`` is built from.
+    attention_type = CrissCrossAttention
 
     def __init__(self,
                  recurrence: int = 2,
                  loss_ccl: OptConfigType = None,
                  ccl_channels: int = 16,
                  ccl_feature: str = 'attention',
+                 attention_cfg: OptConfigType = None,
                  **kwargs):
         if 'num_convs' in kwargs:
             raise TypeError('CCHead fixes num_convs=2; do not pass it')
-        if not isinstance(recurrence, int) or recurrence < 0:
-            raise ValueError('recurrence must be an integer >= 0, got '
-                             f'{recurrence!r}')
+        check_integer(recurrence, 'recurrence', 0)
         if ccl_feature not in ('attention', 'context'):
             raise ValueError("ccl_feature must be 'attention' or 'context', "
                              f'got {ccl_feature!r}')
         super().__init__(num_convs=2, **kwargs)
+        _log_replacement()
         self.recurrence = recurrence
-        self.cca = CrissCrossAttention(self.channels)
+        self.cca = self.attention_type(self.channels, **(attention_cfg or {}))
         self.ccl_feature = ccl_feature
         if loss_ccl is None:
             self.loss_ccl = self.ccl_reduce = None
         else:
             self.loss_ccl = MODELS.build(loss_ccl)
             self.ccl_reduce = nn.Conv2d(self.channels, ccl_channels, 1)
+
+    def labelled_features(self, features: torch.Tensor) -> torch.Tensor:
+        """The features of the samples that are labelled and classified.
+
+        For images, every sample: ``features`` itself.
+
+        Args:
+            features (Tensor): Features of the whole batch, (B, C, H, W).
+
+        Returns:
+            Tensor: ``features``.
+        """
+        return features
 
     def rcca_features(self, inputs: List[torch.Tensor]) -> RCCAFeatures:
         """Run the head up to the classifier, keeping the RCCA features.
@@ -101,14 +130,18 @@ class CCHead(FCNHead):
                 ``in_index`` has shape (B, in_channels, H, W).
 
         Returns:
-            RCCAFeatures: ``attention``, ``context`` and ``fused``, each of
-            shape (B, channels, H, W).
+            RCCAFeatures: ``attention``, ``context`` and ``fused`` of the
+            samples :meth:`labelled_features` picks, each of shape
+            (B, channels, H, W).
         """
         x = self._transform_inputs(inputs)
-        check_feature_map(x, self.in_channels, 4, '(B, C, H, W)')
-        attention = recurrent_attention(self.convs[0](x), self.cca,
-                                        self.recurrence)
+        check_feature_map(x, self.in_channels,
+                          self.attention_type.input_layout)
+        attention = self.cca.recurrent(self.convs[0](x), self.recurrence)
         context = self.convs[1](attention)
+        x, attention, context = (
+            self.labelled_features(features)
+            for features in (x, attention, context))
         fused = self.conv_cat(torch.cat(
             [x, context], dim=1)) if self.concat_input else context
         return RCCAFeatures(attention, context, fused)
@@ -161,10 +194,3 @@ class CCHead(FCNHead):
         losses[self.loss_ccl.loss_name] = self.loss_ccl(embedding, seg_label)
         return losses
 
-
-print_log(
-    "mmseg_ccnet: 'CCHead' in mmseg.registry.MODELS now builds "
-    f'{CCHead.__module__}.CCHead (pure-PyTorch criss-cross attention, '
-    'no compiled mmcv needed)',
-    logger='current',
-    level=logging.INFO)

@@ -12,30 +12,43 @@ from mmseg.utils import OptConfigType
 from ...ops import autocast_dtype, criss_cross_attention
 
 
-def check_feature_map(x: torch.Tensor, channels: int, dims: int,
-                      layout: str) -> None:
-    """Raise a ValueError unless ``x`` is a feature map of the given layout.
+def check_integer(value: int, name: str, minimum: int) -> None:
+    """Raise a ValueError unless ``value`` is an integer >= ``minimum``.
 
-    A batch of zero samples is a feature map; a map with zero frames, rows
-    or columns is not (there is no position to attend from).
+    Args:
+        value (int): The value to check.
+        name (str): Its name, for the message.
+        minimum (int): The smallest value allowed.
+    """
+    if not isinstance(value, int) or value < minimum:
+        raise ValueError(f'{name} must be an integer >= {minimum}, got '
+                         f'{value!r}')
+
+
+def check_feature_map(x: torch.Tensor,
+                      channels: int,
+                      layout: str = '(B, C, H, W)') -> None:
+    """Raise a ValueError unless ``x`` is a 4D feature map of ``channels``.
+
+    A batch of zero samples is a feature map; a map with zero rows or
+    columns is not (there is no position to attend from).
 
     Args:
         x (Tensor): The tensor to check.
         channels (int): Expected size of dimension 1.
-        dims (int): Expected number of dimensions.
-        layout (str): Human-readable layout for the message, e.g.
+        layout (str): Human-readable layout for the message. Defaults to
             ``'(B, C, H, W)'``.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != dims:
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
         got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x)
-        raise ValueError(f'expected a {dims}D feature map {layout} with '
+        raise ValueError(f'expected a 4D feature map {layout} with '
                          f'C={channels}, got {got}')
     if x.size(1) != channels:
-        raise ValueError(f'expected a {dims}D feature map {layout} with '
+        raise ValueError(f'expected a 4D feature map {layout} with '
                          f'C={channels}, got {x.size(1)} channels (shape '
                          f'{tuple(x.shape)})')
     if 0 in x.shape[2:]:
-        raise ValueError(f'expected a {dims}D feature map {layout} with '
+        raise ValueError(f'expected a 4D feature map {layout} with '
                          f'C={channels} and no empty dimension after C, got '
                          f'shape {tuple(x.shape)}')
 
@@ -44,18 +57,15 @@ def memory_format(x: torch.Tensor) -> torch.memory_format:
     """The memory format ``x`` follows: channels last or contiguous.
 
     Args:
-        x (Tensor): A 4D or 5D tensor.
+        x (Tensor): A 4D tensor.
 
     Returns:
-        torch.memory_format: ``torch.channels_last`` (``channels_last_3d``
-        for 5D) if ``x`` is laid out so and not also plainly contiguous,
-        else ``torch.contiguous_format``.
+        torch.memory_format: ``torch.channels_last`` if ``x`` is laid out
+        so and not also plainly contiguous, else ``torch.contiguous_format``.
     """
-    channels_last = torch.channels_last if x.dim() == 4 else \
-        torch.channels_last_3d
     if not x.is_contiguous() and x.is_contiguous(
-            memory_format=channels_last):
-        return channels_last
+            memory_format=torch.channels_last):
+        return torch.channels_last
     return torch.contiguous_format
 
 
@@ -70,6 +80,8 @@ class CrissCrossAttention(BaseModule):
     out of the column branch). One softmax runs over the column and row
     energies together, and the module returns
     ``gamma * aggregated_values + x`` with ``gamma`` initialised to 0.
+    ``forward`` is one pass (as mmcv's module); :meth:`recurrent` runs
+    ``R`` passes with the same weights, the recurrence of RCCA.
 
     Parameters and ``state_dict`` keys are those of
     ``mmcv.ops.CrissCrossAttention`` (``query_conv``, ``key_conv``,
@@ -103,10 +115,7 @@ class CrissCrossAttention(BaseModule):
 
     #: Implementations this class offers; the first is the default.
     IMPLS = ('efficient', 'einsum')
-    #: Convolution type of the 1x1 query, key and value projections.
-    conv_type = nn.Conv2d
-    #: Number of dimensions and layout of the input feature map.
-    input_dims = 4
+    #: Layout of the input feature map, for messages.
     input_layout = '(B, C, H, W)'
 
     def __init__(self,
@@ -124,9 +133,9 @@ class CrissCrossAttention(BaseModule):
                              f'{impl!r}')
         self.in_channels = in_channels
         self.impl = impl
-        self.query_conv = self.conv_type(in_channels, in_channels // 8, 1)
-        self.key_conv = self.conv_type(in_channels, in_channels // 8, 1)
-        self.value_conv = self.conv_type(in_channels, in_channels, 1)
+        self.query_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
+        self.key_conv = nn.Conv2d(in_channels, in_channels // 8, 1)
+        self.value_conv = nn.Conv2d(in_channels, in_channels, 1)
         self.gamma = Scale(0.)
 
     def energy(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
@@ -184,8 +193,7 @@ class CrissCrossAttention(BaseModule):
             ``k == i``) and entry ``H + k`` the row position (i, k); each
             row of weights sums to 1.
         """
-        check_feature_map(x, self.in_channels, self.input_dims,
-                          self.input_layout)
+        check_feature_map(x, self.in_channels, self.input_layout)
         dtype = torch.promote_types(x.dtype, torch.float32)
         query, key = self.query_conv(x), self.key_conv(x)
         with torch.autocast(x.device.type, enabled=False):
@@ -206,8 +214,7 @@ class CrissCrossAttention(BaseModule):
             TypeError: Outside autocast, if ``x`` has another dtype than the
                 parameters.
         """
-        check_feature_map(x, self.in_channels, self.input_dims,
-                          self.input_layout)
+        check_feature_map(x, self.in_channels, self.input_layout)
         weight = self.query_conv.weight
         if x.dtype != weight.dtype and autocast_dtype(x.device.type) is None:
             raise TypeError(f'{type(self).__name__} got a {x.dtype} input '
@@ -224,6 +231,22 @@ class CrissCrossAttention(BaseModule):
             attended = self.aggregate(self.attention(x), self.value_conv(x))
             out = self.gamma(attended) + x
         return out.contiguous(memory_format=memory_format(x))
+
+    def recurrent(self, x: torch.Tensor, recurrence: int) -> torch.Tensor:
+        """``recurrence`` passes of this attention with its one set of
+        weights, as in RCCA.
+
+        Args:
+            x (Tensor): Feature map of shape (B, C, H, W).
+            recurrence (int): Number of passes R; 0 returns ``x``.
+
+        Returns:
+            Tensor: The output of the last pass, of the shape of ``x``.
+        """
+        check_integer(recurrence, 'recurrence', 0)
+        for _ in range(recurrence):
+            x = self(x)
+        return x
 
     def extra_repr(self) -> str:
         """Extra information in the module's repr."""

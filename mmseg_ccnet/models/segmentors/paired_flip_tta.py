@@ -7,7 +7,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
-from ...datasets.flip_pairs import MIRRORING_DIRECTIONS, pair_permutation
+from ...utils import MIRRORING_DIRECTIONS, pair_permutation
 
 
 def swap_mirrored_scores(data_sample: SegDataSample) -> None:

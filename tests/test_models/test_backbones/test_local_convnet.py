@@ -4,7 +4,7 @@ import torch
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from mmseg_ccnet.datasets import context_layout as layout
+from mmseg_ccnet.datasets.synthetic import context_layout as layout
 from mmseg_ccnet.models import LocalConvNet
 from runner_utils import CONFIGS
 

@@ -65,11 +65,36 @@ def test_mmsegs_own_cchead_and_its_subclasses_run_after_the_plugin():
     assert lines == [f'{module} (2, 3, 5, 6)'] * 2
 
 
+def test_import_is_quiet_and_the_first_head_says_what_it_builds():
+    result = subprocess.run([
+        sys.executable, '-c', 'import mmseg_ccnet\n'
+        "print('imported')\n"
+        'from mmseg_ccnet.models import CCHead\n'
+        'for _ in range(2):\n'
+        '    CCHead(in_channels=16, channels=8, num_classes=3)'
+    ],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    before, after = (result.stdout + result.stderr).split('imported\n')
+    message = "type='CCHead' builds mmseg_ccnet's CCHead"
+    assert message not in before
+    assert after.count(message) == 1
+    assert 'INFO' in after and "replacement of MMSegmentation's" in after
+
+
 def test_registry_builds_the_plugin_head():
     assert MODELS.get('CCHead') is CCHead
     assert CCHead is not mmseg_cc_head.CCHead
     head = MODELS.build(dict(type='CCHead', in_index=1, **HEAD))
     assert isinstance(head, CCHead) and head.recurrence == 2
+    assert type(head.cca) is CCHead.attention_type
+
+
+def test_attention_cfg_reaches_the_attention():
+    head = CCHead(in_index=1, attention_cfg=dict(impl='einsum'), **HEAD)
+    assert head.cca.impl == 'einsum'
 
 
 @pytest.mark.parametrize('concat_input', [True, False])

@@ -30,6 +30,33 @@ def test_forward_shape_and_shared_weights():
     assert sum(isinstance(m, CrissCrossAttention) for m in rcca.modules()) == 1
 
 
+@pytest.mark.parametrize('impl', CrissCrossAttention.IMPLS)
+def test_recurrent_is_r_passes_of_the_same_attention(impl):
+    torch.manual_seed(0)
+    cca = CrissCrossAttention(16, impl=impl)
+    with torch.no_grad():
+        cca.gamma.scale.fill_(0.5)
+    x = torch.randn(2, 16, 5, 6, requires_grad=True)
+    out = cca.recurrent(x, 3)
+    torch.testing.assert_close(out, cca(cca(cca(x))))
+    out.sum().backward()  # one set of weights gets the gradient of 3 passes
+    assert cca.query_conv.weight.grad.abs().sum() > 0
+    assert cca.recurrent(x, 0) is x
+
+
+@pytest.mark.parametrize('recurrence', [-1, 1.5, None])
+def test_recurrent_rejects_bad_recurrence(recurrence):
+    with pytest.raises(ValueError, match='recurrence'):
+        CrissCrossAttention(16).recurrent(torch.randn(1, 16, 4, 4),
+                                          recurrence)
+
+
+def test_attention_cfg_reaches_the_attention():
+    rcca = RCCA(12, 16, attention_cfg=dict(impl='einsum'))
+    assert type(rcca.cca) is RCCA.attention_type
+    assert rcca.cca.impl == 'einsum'
+
+
 def test_zero_recurrence_has_no_attention():
     rcca = RCCA(12, 16, recurrence=0).eval()
     assert rcca.cca is None

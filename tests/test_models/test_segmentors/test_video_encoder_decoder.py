@@ -9,7 +9,7 @@ from mmseg.structures import SegDataSample
 NORM = dict(type='BN')
 
 
-def build_model(test_cfg=dict(mode='whole')):
+def build_model(test_cfg=dict(mode='whole'), num_frames=3):
     """A small VideoEncoderDecoder with an auxiliary head."""
     torch.manual_seed(0)
     return MODELS.build(
@@ -24,6 +24,7 @@ def build_model(test_cfg=dict(mode='whole')):
                 norm_cfg=NORM),
             decode_head=dict(
                 type='CCHead3D',
+                num_frames=num_frames,
                 in_channels=16,
                 in_index=0,
                 channels=16,
@@ -56,13 +57,13 @@ def samples(batch_size=2, shape=(16, 20)):
     return result
 
 
-def test_features_of_every_frame_stacked_to_clips():
+def test_features_of_every_frame_folded_clip_major():
     model = build_model()
     clips = torch.randn(2, 3 * 3, 16, 20)  # 3 frames, stacked
     feats = model.extract_feat(clips)
-    assert [f.shape for f in feats] == [(2, 16, 3, 4, 5)]
+    assert [f.shape for f in feats] == [(2 * 3, 16, 4, 5)]
     frame = model.backbone(clips[:, 3:6])[0]  # frame 1 alone
-    torch.testing.assert_close(feats[0][:, :, 1], frame)
+    torch.testing.assert_close(feats[0][1::3], frame)  # row b * T + 1
 
 
 def test_loss_of_decode_and_auxiliary_head():
@@ -88,7 +89,7 @@ def test_auxiliary_head_sees_the_key_frame_only():
     dict(mode='slide', crop_size=(12, 12), stride=(8, 8)),
 ])
 def test_predict_returns_key_frame_seg_data_samples(test_cfg):
-    model = build_model(test_cfg)
+    model = build_model(test_cfg, num_frames=5)
     with torch.no_grad():
         results = model.predict(torch.randn(2, 15, 16, 20), samples())
     assert len(results) == 2 and isinstance(results[0], SegDataSample)
@@ -112,3 +113,21 @@ def test_inputs_must_be_whole_frames():
     model = build_model()
     with pytest.raises(ValueError, match='frame_channels=3'):
         model.extract_feat(torch.randn(1, 8, 16, 20))
+
+
+def test_clip_length_must_be_the_decode_heads():
+    model = build_model(num_frames=3)
+    with pytest.raises(ValueError, match='clips of 5 frames .* decode head '
+                       'takes clips of num_frames=3'):
+        model.extract_feat(torch.randn(1, 15, 16, 20))
+
+
+def test_decode_head_must_be_a_video_head():
+    cfg = ConfigDict(
+        type='VideoEncoderDecoder',
+        backbone=dict(type='LocalConvNet', channels=(8, 16), strides=(2, 2)),
+        decode_head=dict(
+            type='FCNHead', in_channels=16, channels=8, num_classes=3))
+    with pytest.raises(TypeError, match='video decode head with num_frames'):
+        MODELS.build(cfg)
+

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from mmseg.registry import DATASETS
 
-from mmseg_ccnet.datasets import context_layout as layout
-from mmseg_ccnet.datasets.cc_context import generate, level_path
+from mmseg_ccnet.datasets.synthetic import context_layout as layout
+from mmseg_ccnet.datasets.synthetic.cc_context import generate
+from mmseg_ccnet.utils import level_map_path
 from runner_utils import png_files
 
 PIPELINE = [
@@ -98,7 +99,7 @@ def test_labels_follow_the_rule(data_root):
         image = mmcv.imread(str(img), channel_order='rgb')
         label = mmcv.imread(
             str(img).replace('img_dir', 'ann_dir'), flag='unchanged')
-        level = mmcv.imread(level_path(str(img)), flag='unchanged')
+        level = mmcv.imread(level_map_path(str(img)), flag='unchanged')
         expected_label, expected_level = expected_from_image(image)
         np.testing.assert_array_equal(label, expected_label)
         np.testing.assert_array_equal(level, expected_level)

@@ -28,7 +28,7 @@ from typing import Tuple
 
 import numpy as np
 
-from ..utils import key_frame_index
+from ...utils import key_frame_index
 from .context_layout import (
     GLOBAL_TARGET,
     GREY_LIGHT,

@@ -4,8 +4,8 @@ import os.path as osp
 import mmcv
 from mmseg.registry import DATASETS
 
+from ..base_clip_dataset import BaseClipDataset
 from . import context_layout, video_layout
-from .base_clip_dataset import BaseClipDataset
 from .cc_context import CrissCrossContextDataset
 from .generation import generate_once, item_rng, write_labelled
 
@@ -43,9 +43,9 @@ def write_split(root: str, split: str, seed: int, count: int) -> None:
 
 
 def generate(data_root: str, seed: int, num_train: int, num_val: int) -> None:
-    """:func:`~mmseg_ccnet.datasets.generation.generate_once` for this
-    dataset: ``num_train`` + ``num_val`` sequences drawn from ``seed`` into
-    ``data_root``, unless they are there already."""
+    """Generate ``num_train`` + ``num_val`` sequences drawn from ``seed``
+    into ``data_root`` unless they are there already (see
+    :func:`~mmseg_ccnet.datasets.synthetic.generation.generate_once`)."""
     generate_once(data_root, generation_meta(seed, num_train, num_val),
                   write_split, seed, dict(train=num_train, val=num_val),
                   f'sequences of {video_layout.NUM_FRAMES} frames')

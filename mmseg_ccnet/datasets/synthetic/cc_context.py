@@ -1,6 +1,4 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-import os.path as osp
-
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
@@ -20,14 +18,6 @@ def generation_meta(seed: int, num_train: int, num_val: int) -> dict:
         num_images=dict(train=num_train, val=num_val))
 
 
-def level_path(img_path: str) -> str:
-    """Path of the level map (``context_layout.LEVEL_*`` per pixel) of an
-    image of this dataset."""
-    folder, name = osp.split(img_path)
-    split_dir, split = osp.split(folder)
-    return osp.join(osp.dirname(split_dir), 'level_dir', split, name)
-
-
 def write_split(root: str, split: str, seed: int, count: int) -> None:
     """Render ``count`` images of one split into ``root``.
 
@@ -42,7 +32,7 @@ def write_split(root: str, split: str, seed: int, count: int) -> None:
 def generate(data_root: str, seed: int, num_train: int, num_val: int) -> None:
     """Generate the dataset into ``data_root`` unless it is there already.
 
-    See :func:`~mmseg_ccnet.datasets.generation.generate_once`.
+    See :func:`~mmseg_ccnet.datasets.synthetic.generation.generate_once`.
 
     Args:
         data_root (str): Target folder.

@@ -1,16 +1,16 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Writing a dataset split in MMSegmentation's ``img_dir``/``ann_dir`` layout.
 
-Shared by the converters in ``tools/dataset_converters/``: each finds the
-(image, label) files of a split in its dataset's official layout and hands
-them here with a function that checks and converts one label map.
+Each converter finds the (image, label) files of a split in its dataset's
+official layout and hands them here with a function that checks and
+converts one label map.
 """
 import argparse
 import logging
 import os.path as osp
 import shutil
 from functools import partial
-from typing import Callable, Dict, Iterable, List, NamedTuple, Sequence
+from typing import Callable, Dict, Iterable, List, NamedTuple, Sequence, Tuple
 
 import mmcv
 import mmengine
@@ -52,8 +52,12 @@ def check_labels(seg_map: np.ndarray, valid: Iterable[int],
 
 def _convert_sample(sample: Sample, img_dir: str, ann_dir: str,
                     convert_label: Callable[[np.ndarray, str], np.ndarray]
-                    ) -> None:
-    """Copy one image and write its converted label map as PNG."""
+                    ) -> Tuple[int, int]:
+    """Copy one image and write its converted label map as PNG.
+
+    Returns:
+        tuple[int, int]: (height, width) of the label map written.
+    """
     suffix = osp.splitext(sample.img_path)[1]
     shutil.copyfile(sample.img_path, osp.join(img_dir, sample.stem + suffix))
     seg_map = mmcv.imread(sample.seg_map_path, flag='unchanged')
@@ -62,9 +66,9 @@ def _convert_sample(sample: Sample, img_dir: str, ann_dir: str,
     if seg_map.ndim != 2:
         raise ValueError(f'{sample.seg_map_path} is not a single-channel '
                          f'label map (shape {seg_map.shape})')
-    mmcv.imwrite(
-        convert_label(seg_map, sample.seg_map_path).astype(np.uint8),
-        osp.join(ann_dir, sample.stem + '.png'))
+    converted = convert_label(seg_map, sample.seg_map_path).astype(np.uint8)
+    mmcv.imwrite(converted, osp.join(ann_dir, sample.stem + '.png'))
+    return converted.shape
 
 
 def write_split(samples: Sequence[Sample],
@@ -72,7 +76,7 @@ def write_split(samples: Sequence[Sample],
                 split: str,
                 convert_label: Callable[[np.ndarray, str], np.ndarray],
                 expected: int,
-                nproc: int = 1) -> List[str]:
+                nproc: int = 1) -> Dict[str, Tuple[int, int]]:
     """Write a split as ``out_dir/{img_dir,ann_dir}/<split>/<stem>.*``.
 
     Args:
@@ -86,7 +90,8 @@ def write_split(samples: Sequence[Sample],
         nproc (int): Worker processes. Defaults to 1.
 
     Returns:
-        list[str]: The stems written, in order.
+        dict[str, tuple[int, int]]: (height, width) of each label map
+        written, by stem, in the order of ``samples``.
 
     Raises:
         ValueError: If the split is empty or two samples share a stem.
@@ -121,35 +126,11 @@ def write_split(samples: Sequence[Sample],
         ann_dir=ann_dir,
         convert_label=convert_label)
     if nproc > 1:
-        mmengine.track_parallel_progress(convert, list(samples), nproc)
+        shapes = mmengine.track_parallel_progress(convert, list(samples),
+                                                  nproc)
     else:
-        mmengine.track_progress(convert, list(samples))
-    return stems
-
-
-def parse_converter_args(description: str,
-                         default_out_dir: str) -> argparse.Namespace:
-    """The command line every converter takes.
-
-    Args:
-        description (str): What the converter converts, from which layout
-            (shown verbatim by ``--help``).
-        default_out_dir (str): The default of ``--out-dir``.
-
-    Returns:
-        Namespace: ``root`` (the official download), ``out_dir`` and
-        ``nproc``.
-    """
-    parser = argparse.ArgumentParser(
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        'root', help='the dataset in its official layout (see above)')
-    parser.add_argument(
-        '-o', '--out-dir', default=default_out_dir, help='output folder')
-    parser.add_argument(
-        '--nproc', type=int, default=1, help='number of processes')
-    return parser.parse_args()
+        shapes = mmengine.track_progress(convert, list(samples))
+    return dict(zip(stems, shapes))
 
 
 def convert_splits(args: argparse.Namespace, splits: Dict[str, int],
@@ -159,7 +140,9 @@ def convert_splits(args: argparse.Namespace, splits: Dict[str, int],
     """Convert every split of a dataset with :func:`write_split`.
 
     Args:
-        args (Namespace): From :func:`parse_converter_args`.
+        args (Namespace): From
+            :func:`~mmseg_ccnet.utils.command_line.parse_converter_args`
+            (``root``, ``out_dir``, ``nproc``).
         splits (dict[str, int]): Split name to its official size.
         split_samples (Callable): Maps ``(root, split)`` to the split's
             samples in the official layout.

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.deploy import (
+from mmseg_ccnet.deployment.export import (
     SegmentorLogits,
     build_segmentor,
     compare_with_onnxruntime,

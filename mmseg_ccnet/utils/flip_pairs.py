@@ -3,12 +3,11 @@
 
 A dataset whose classes have a handedness (LIP's left and right arm, leg
 and shoe) declares them in its ``METAINFO`` as ``flip_pairs``, pairs of
-class names. :class:`FlipPairsMixin` resolves the names to label indices of
-the dataset's (possibly reduced) class list and hands them to the pipeline
-with every sample as ``flip_label_pairs``; the flip transform and the flip
-test-time augmentation swap exactly those labels.
+class names. :func:`resolve_flip_pairs` turns them into label indices of the
+dataset's (possibly reduced) class list; the flip transform exchanges those
+labels in the label maps (:func:`swap_label_pairs`) and the flip test-time
+augmentation their scores in the predictions (:func:`pair_permutation`).
 """
-from functools import cached_property
 from typing import Sequence, Tuple
 
 import numpy as np
@@ -88,34 +87,3 @@ def pair_permutation(num_classes: int, pairs: LabelPairs) -> np.ndarray:
     for left, right in pairs:
         permutation[[left, right]] = right, left
     return permutation
-
-
-class FlipPairsMixin:
-    """Give every sample the label pairs its dataset declares.
-
-    Mix into a dataset class (before the dataset base class) whose
-    ``METAINFO`` has ``flip_pairs``: pairs of class names that swap under a
-    mirror flip. Every sample then carries ``flip_label_pairs``, those pairs
-    as label indices of the final class list (after ``metainfo``/``classes``
-    given in the config), which ``PairedRandomFlip`` and
-    ``PairedFlipTTAModel`` use.
-    """
-
-    @cached_property
-    def flip_label_pairs(self) -> LabelPairs:
-        """tuple[tuple[int, int], ...]: The declared pairs as labels."""
-        return resolve_flip_pairs(self.metainfo['classes'],
-                                  self.metainfo.get('flip_pairs', ()))
-
-    def get_data_info(self, idx: int) -> dict:
-        """Get the ``idx``-th sample's information with its flip pairs.
-
-        Args:
-            idx (int): Index of the sample.
-
-        Returns:
-            dict: The dataset's data information plus ``flip_label_pairs``.
-        """
-        data_info = super().get_data_info(idx)
-        data_info['flip_label_pairs'] = self.flip_label_pairs
-        return data_info

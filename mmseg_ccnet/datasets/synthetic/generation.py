@@ -11,6 +11,8 @@ import mmcv
 import numpy as np
 from mmengine.logging import print_log
 
+from ...utils import level_map_path
+
 META_FILE = 'meta.json'
 SPLITS = ('train', 'val')
 
@@ -32,11 +34,13 @@ def write_labelled(root: str, split: str, name: str, image: np.ndarray,
         image (np.ndarray): (H, W, 3) uint8 RGB, to ``img_dir/<split>``.
         label (np.ndarray): (H, W) uint8 classes, to ``ann_dir/<split>``.
         level (np.ndarray): (H, W) uint8 context levels, to
-            ``level_dir/<split>`` (see ``ContextIoUMetric``).
+            ``level_dir/<split>``
+            (:func:`~mmseg_ccnet.utils.level_map_path`).
     """
-    mmcv.imwrite(mmcv.rgb2bgr(image), osp.join(root, 'img_dir', split, name))
+    img_path = osp.join(root, 'img_dir', split, name)
+    mmcv.imwrite(mmcv.rgb2bgr(image), img_path)
     mmcv.imwrite(label, osp.join(root, 'ann_dir', split, name))
-    mmcv.imwrite(level, osp.join(root, 'level_dir', split, name))
+    mmcv.imwrite(level, level_map_path(img_path))
 
 
 def _is_empty_dir(path: str) -> bool:

@@ -10,9 +10,11 @@ from typing import List
 
 import numpy as np
 
-from .camvid import CAMVID_CLASSES, CAMVID_VOID
-from .conversion import Sample, check_labels
+from ..camvid import CAMVID_CLASSES
+from .splits import Sample, check_labels
 
+#: The void label of the SegNet annotations, written as :data:`IGNORE_INDEX`.
+CAMVID_VOID = 11
 IGNORE_INDEX = 255
 
 

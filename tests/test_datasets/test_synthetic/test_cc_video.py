@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from mmseg.registry import DATASETS
 
-from mmseg_ccnet.datasets import context_layout
-from mmseg_ccnet.datasets import video_layout as layout
-from mmseg_ccnet.datasets.cc_video import generate
+from mmseg_ccnet.datasets.synthetic import context_layout
+from mmseg_ccnet.datasets.synthetic import video_layout as layout
+from mmseg_ccnet.datasets.synthetic.cc_video import generate
 from runner_utils import png_files
 
 PALETTE = np.asarray(context_layout.PALETTE, dtype=float)

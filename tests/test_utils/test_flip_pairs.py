@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from mmseg_ccnet.datasets import LIPDataset
-from mmseg_ccnet.datasets.flip_pairs import (
+from mmseg_ccnet.utils import (
     pair_permutation,
     resolve_flip_pairs,
     swap_label_pairs,

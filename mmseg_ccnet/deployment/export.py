@@ -18,7 +18,7 @@ from mmengine.runner import load_checkpoint
 from mmseg.models import BaseSegmentor
 from mmseg.registry import MODELS
 
-from .models import CrissCrossAttention
+from ..models import CrissCrossAttention
 
 
 class SegmentorLogits(nn.Module):
