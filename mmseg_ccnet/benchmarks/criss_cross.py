@@ -18,7 +18,7 @@ import torch.nn as nn
 from mmcv.cnn import NonLocal2d
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..models import CrissCrossAttention
+from ..models import RecurrentCrissCrossAttention
 from .measure import peak_rss_increase, ratio
 
 __all__ = [
@@ -31,31 +31,6 @@ __all__ = [
 PAPER_SIZE = 97
 CASES = ('cca-efficient', 'cca-einsum', 'nonlocal2d')
 REFERENCE = 'cca-einsum'
-
-
-class RecurrentAttention(nn.Module):
-    """``recurrence`` passes of one criss-cross attention, as a module.
-
-    Args:
-        cca (CrissCrossAttention): The attention.
-        recurrence (int): Number of passes R.
-    """
-
-    def __init__(self, cca: CrissCrossAttention, recurrence: int) -> None:
-        super().__init__()
-        self.cca = cca
-        self.recurrence = recurrence
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the passes.
-
-        Args:
-            x (Tensor): Feature map of shape (B, C, H, W).
-
-        Returns:
-            Tensor: Output of the last pass, (B, C, H, W).
-        """
-        return self.cca.recurrent(x, self.recurrence)
 
 
 def build_case(name: str, channels: int, recurrence: int) -> nn.Module:
@@ -75,10 +50,11 @@ def build_case(name: str, channels: int, recurrence: int) -> nn.Module:
     torch.manual_seed(0)
     if name == 'nonlocal2d':
         return NonLocal2d(channels, reduction=2, mode='embedded_gaussian')
-    cca = CrissCrossAttention(channels, impl=name.split('-')[1])
+    model = RecurrentCrissCrossAttention(
+        channels, recurrence, impl=name.split('-')[1])
     with torch.no_grad():
-        cca.gamma.scale.fill_(0.5)
-    return RecurrentAttention(cca, recurrence)
+        model.cca.gamma.scale.fill_(0.5)
+    return model
 
 
 def make_inputs(batch: int, channels: int,

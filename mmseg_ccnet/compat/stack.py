@@ -7,29 +7,39 @@ its maintained successor. Both install the same folders, so two
 distributions of one folder leave a mix of their files. :func:`check_stack`
 finds the stack from the installed distributions' metadata (without
 importing any of them) and raises :class:`StackError`, with the command that
-fixes it, if a module is missing, provided twice, or of a version outside
-the ranges this package declares for the stack (its ``openmmlab``,
-``openmmlab-full`` and ``onedl`` extras).
+fixes it, if a module is missing (MMDetection is optional), provided twice,
+or of a version outside the ranges this package declares for the stack (its
+``openmmlab``, ``openmmlab-full``, ``det``, ``onedl`` and ``onedl-det``
+extras).
 """
 import importlib.metadata
 import importlib.util
 import warnings
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
-__all__ = ['STACKS', 'INSTALL', 'StackError', 'Found', 'find', 'check_stack']
+__all__ = [
+    'STACKS', 'REQUIRED', 'INSTALL', 'StackError', 'Found', 'find',
+    'check_stack'
+]
 
 #: The distributions that provide each module, per stack.
 STACKS: Dict[str, Dict[str, Tuple[str, ...]]] = dict(
     openmmlab=dict(
         mmengine=('mmengine', ),
         mmcv=('mmcv', 'mmcv-lite'),
-        mmseg=('mmsegmentation', )),
+        mmseg=('mmsegmentation', ),
+        mmdet=('mmdet', )),
     onedl=dict(
         mmengine=('onedl-mmengine', ),
         mmcv=('onedl-mmcv', ),
-        mmseg=('onedl-mmsegmentation', )))
+        mmseg=('onedl-mmsegmentation', ),
+        mmdet=('onedl-mmdetection', )))
+#: Modules the plugin needs; the others (MMDetection) are optional.
+REQUIRED = ('mmengine', 'mmcv', 'mmseg')
 #: The extras of this package that install each stack.
-EXTRAS = dict(openmmlab=('openmmlab', 'openmmlab-full'), onedl=('onedl', ))
+EXTRAS = dict(
+    openmmlab=('openmmlab', 'openmmlab-full', 'det'),
+    onedl=('onedl', 'onedl-det'))
 #: The command that installs each stack.
 INSTALL = dict(
     openmmlab='pip install "mmseg-ccnet[openmmlab]"',
@@ -66,8 +76,9 @@ def find() -> Dict[str, List[Found]]:
     """The installed distributions of every module.
 
     Returns:
-        dict[str, list[Found]]: For ``mmengine``, ``mmcv`` and ``mmseg``,
-        every installed distribution of either stack that provides it.
+        dict[str, list[Found]]: For ``mmengine``, ``mmcv``, ``mmseg`` and
+        ``mmdet``, every installed distribution of either stack that
+        provides it.
     """
     found = {}
     for module in STACKS['openmmlab']:
@@ -148,7 +159,7 @@ def check_stack() -> str:
                 'command)')
     stacks = [owners[0].stack for owners in found.values() if owners]
     stack = max(set(stacks), key=stacks.count, default='openmmlab')
-    missing = [module for module, owners in found.items() if not owners]
+    missing = [module for module in REQUIRED if not found[module]]
     if missing:
         command = INSTALL[stack] if stacks else \
             f'{INSTALL["openmmlab"]} (OpenMMLab) or {INSTALL["onedl"]} ' \
@@ -157,11 +168,12 @@ def check_stack() -> str:
                          f'{", ".join(missing)} not installed: {command}')
     if len(set(stacks)) > 1:
         mix = ', '.join(f'{owners[0].distribution} ({owners[0].stack})'
-                        for owners in found.values())
+                        for owners in found.values() if owners)
         warnings.warn(
             f'mmseg-ccnet: a mixed stack ({mix}) is not one that was '
             f'verified; {INSTALL[stack]} installs a consistent one')
-    _check_versions(stack, [owners[0] for owners in found.values()])
+    _check_versions(stack,
+                    [owners[0] for owners in found.values() if owners])
     if stack == 'openmmlab' and importlib.util.find_spec(
             'pkg_resources') is None:
         raise StackError(

@@ -123,3 +123,17 @@ def test_declared_ranges_are_the_extras_of_this_package():
     assert str(stack.declared_ranges('openmmlab')['mmcv']) == \
         '<2.2.0,>=2.0.0rc4'
     assert any('extra == "openmmlab-full"' in r for r in requires)
+
+
+def test_mmdetection_is_optional_but_checked_when_there(installed):
+    installed(dict(OPENMMLAB_LITE, mmdet='3.3.0'))
+    assert check_stack() == 'openmmlab'
+    installed(dict(OPENMMLAB_LITE, mmdet='3.3.0',
+                   **{'onedl-mmdetection': '3.5.1'}))
+    with pytest.raises(StackError, match='mmdet and onedl-mmdetection are '
+                       'all installed and share the folder mmdet/'):
+        check_stack()
+    ranges = dict(openmmlab={'mmdet': SpecifierSet('>=3.3.0,<3.4')})
+    installed(dict(OPENMMLAB_LITE, mmdet='3.2.0'), ranges)
+    with pytest.raises(StackError, match='mmdet 3.2.0 is installed'):
+        check_stack()

@@ -45,8 +45,8 @@ from mmseg_ccnet.benchmarks.measure import (
     machine,
     summarize_times,
     time_interleaved,
-    write_section,
 )
+from mmseg_ccnet.utils.markdown import write_section
 
 
 def measure_memory(name: str, args: argparse.Namespace,

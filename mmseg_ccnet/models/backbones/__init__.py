@@ -1,4 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .context_resnet import ContextResNet, ContextStage
 from .local_convnet import LocalConvNet
 
-__all__ = ['LocalConvNet']
+__all__ = ['ContextResNet', 'ContextStage', 'LocalConvNet']
