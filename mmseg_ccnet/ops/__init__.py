@@ -4,7 +4,11 @@ from .criss_cross import (
                           autocast_dtype,
                           criss_cross_attention,
 )
+from .nms import batched_nms, nms
+from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
-    'CrissCrossAttentionFunction', 'autocast_dtype', 'criss_cross_attention'
+    'CrissCrossAttentionFunction', 'RoIAlign', 'RoIAlignFunction',
+    'autocast_dtype', 'batched_nms', 'criss_cross_attention', 'nms',
+    'roi_align'
 ]
