@@ -21,9 +21,12 @@ command that fixes it; it changes nothing.
     Nothing changes on the OpenMMLab stack.
 ``mmcv_ops`` (:mod:`.mmcv_ops`)
     Without mmcv's compiled extension (mmcv-lite), puts a stand-in
-    ``mmcv.ops`` into ``sys.modules`` with pure-PyTorch ops; any other op
-    raises a clear "compiled op" error. Nothing happens with the compiled
-    mmcv. Without it (and disabled), ``import mmseg.models`` fails.
+    ``mmcv.ops`` package and its submodules into ``sys.modules``, with the
+    pure-PyTorch ops of :mod:`mmseg_ccnet.ops` (those that MMSegmentation
+    and MMDetection's Mask R-CNN run); every other op is a placeholder that
+    raises a clear "compiled op" error when used. Nothing happens with the
+    compiled mmcv. Without it (and disabled), ``import mmseg.models`` and
+    ``import mmdet.models`` fail.
 ``safe_globals`` (:mod:`.safe_globals`)
     Adds ``HistoryBuffer`` and numeric numpy arrays to torch's safe globals
     for ``torch.load(weights_only=True)`` (torch >= 2.4).

@@ -2,38 +2,74 @@
 """A stand-in ``mmcv.ops`` for an mmcv without compiled extension.
 
 ``mmcv-lite`` (and ``onedl-mmcv`` built without ops) ships no ``mmcv._ext``,
-so its ``mmcv.ops`` package cannot be imported, yet MMSegmentation imports
-``point_sample``, ``sigmoid_focal_loss`` and ``CrissCrossAttention`` from it
-at module level. :func:`install` registers a stand-in ``mmcv.ops`` that
-provides these in pure PyTorch (``CrissCrossAttention`` is this package's
-:class:`~mmseg_ccnet.models.CrissCrossAttention`, so MMSegmentation's own
-``CCHead`` class, and classes derived from it, run); every other name raises
-:class:`MissingCompiledOpError` (a ``ModuleNotFoundError``), which
-MMSegmentation's guarded imports treat as "not installed". With the
-compiled mmcv installed it does nothing.
+so its ``mmcv.ops`` package cannot be imported, yet MMSegmentation and
+MMDetection import ops from it, and from its submodules, at module level.
+:func:`install` puts a stand-in package ``mmcv.ops`` into ``sys.modules``,
+together with a stand-in of each submodule of the installed mmcv's
+``mmcv/ops`` (``mmcv.ops.nms``, ``mmcv.ops.carafe``, ...):
+
+* the ops of :data:`PROVIDED` are implemented in pure PyTorch: ``nms``,
+  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``point_sample`` and
+  ``sigmoid_focal_loss`` are those of :mod:`mmseg_ccnet.ops`, which follow
+  mmcv's semantics; ``CrissCrossAttention`` is this package's
+  :class:`~mmseg_ccnet.models.CrissCrossAttention` (so MMSegmentation's own
+  ``CCHead`` class, and classes derived from it, run);
+  ``get_compiler_version`` and ``get_compiling_cuda_version`` say ``'n/a'``;
+* every other name that the installed mmcv's ops define is a placeholder
+  that raises :class:`MissingCompiledOpError` (a ``ModuleNotFoundError``
+  naming the op and the install command) when it is used: a class (for a
+  CamelCase name) when instantiated, a function when called. Imports,
+  ``isinstance`` checks and subclass definitions work, so a model that
+  needs such an op fails when it is built, not when a module that mentions
+  the op is imported;
+* a name that the installed mmcv does not define raises ``AttributeError``,
+  as on any module.
+
+The names are read, without running anything of it, from the installed
+mmcv's ``mmcv/ops`` sources: what its ``__init__.py`` imports from each
+submodule, and the classes and functions each submodule defines. As in
+mmcv, whose ``__init__.py`` rebinds them after importing the submodules,
+the package's ``nms``, ``roi_align``, ``point_sample``, ... are the
+functions, not the submodules of the same name. With the compiled mmcv
+installed, :func:`install` does nothing.
 """
+import ast
 import importlib
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import types
-import warnings
-from typing import Any, Optional
-
-import torch
-import torch.nn.functional as F
+from typing import Any, Dict, FrozenSet, Tuple
 
 __all__ = [
-    'MissingCompiledOpError', 'PROVIDED', 'compiled_ops_available',
-    'install', 'point_sample', 'sigmoid_focal_loss'
+    'CompiledOpPlaceholder', 'MissingCompiledOpError', 'OpsCatalogue',
+    'PROVIDED', 'compiled_ops_available', 'get_compiler_version',
+    'get_compiling_cuda_version', 'install', 'placeholder'
 ]
+
+_MODULE = 'mmseg_ccnet.compat.mmcv_ops'
+#: The stand-in's pure-PyTorch ops, by name: the module that defines each
+#: (imported when first asked for).
+PROVIDED = dict(
+    CrissCrossAttention='mmseg_ccnet.models.modules.criss_cross_attention',
+    RoIAlign='mmseg_ccnet.ops.roi_align',
+    RoIAlignFunction='mmseg_ccnet.ops.roi_align',
+    batched_nms='mmseg_ccnet.ops.nms',
+    get_compiler_version=_MODULE,
+    get_compiling_cuda_version=_MODULE,
+    nms='mmseg_ccnet.ops.nms',
+    point_sample='mmseg_ccnet.ops.point_sample',
+    roi_align='mmseg_ccnet.ops.roi_align',
+    sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss')
 
 
 class MissingCompiledOpError(ModuleNotFoundError):
-    """Raised when code asks the stand-in ``mmcv.ops`` for a compiled op.
+    """Raised when code uses an op of mmcv's compiled ``mmcv.ops``.
 
     Args:
-        op_name (str): The ``mmcv.ops`` attribute that was requested.
+        op_name (str): The op, relative to ``mmcv.ops`` (e.g. ``'PSAMask'``
+            or ``'merge_cells.SumCell'``).
     """
 
     def __init__(self, op_name: str) -> None:
@@ -50,94 +86,212 @@ class MissingCompiledOpError(ModuleNotFoundError):
         self.op_name = op_name
 
 
-def point_sample(input: torch.Tensor,
-                 points: torch.Tensor,
-                 align_corners: bool = False,
-                 **kwargs) -> torch.Tensor:
-    """Sample features at normalised point coordinates (``mmcv.ops`` API).
+class CompiledOpPlaceholder:
+    """Base of the placeholder classes: instantiating one raises.
+
+    Attributes:
+        op_name (str): The op that the class stands for.
+    """
+
+    op_name = ''
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise MissingCompiledOpError(self.op_name)
+
+
+def placeholder(op_name: str, module: str) -> Any:
+    """A stand-in for a compiled op that raises when it is used.
 
     Args:
-        input (Tensor): Feature map of shape (N, C, H, W).
-        points (Tensor): Coordinates in ``[0, 1] x [0, 1]`` as (x, y), of
-            shape (N, P, 2) or (N, Hgrid, Wgrid, 2).
-        align_corners (bool): Passed to :func:`F.grid_sample`.
-            Defaults to False.
-        **kwargs: Further arguments of :func:`F.grid_sample`.
+        op_name (str): The op, relative to ``mmcv.ops``.
+        module (str): The stand-in module that defines it.
 
     Returns:
-        Tensor: Sampled features of shape (N, C, P) or (N, C, Hgrid, Wgrid).
+        type | Callable: For a CamelCase name a subclass of
+        :class:`CompiledOpPlaceholder`, else a function; both raise
+        :class:`MissingCompiledOpError` (when instantiated, or called).
     """
-    flat = points.dim() == 3
-    grid = points.unsqueeze(2) if flat else points
-    output = F.grid_sample(
-        input, 2.0 * grid - 1.0, align_corners=align_corners, **kwargs)
-    return output.squeeze(3) if flat else output
+    name = op_name.rpartition('.')[2]
+    doc = f'Placeholder of the compiled op mmcv.ops.{op_name}.'
+    if name[:1].isupper():
+        return type(name, (CompiledOpPlaceholder, ),
+                    dict(__module__=module, __doc__=doc, op_name=op_name))
+
+    def missing_op(*args: Any, **kwargs: Any) -> Any:
+        raise MissingCompiledOpError(op_name)
+
+    missing_op.__name__ = missing_op.__qualname__ = name
+    missing_op.__module__, missing_op.__doc__ = module, doc
+    return missing_op
 
 
-def sigmoid_focal_loss(input: torch.Tensor,
-                       target: torch.Tensor,
-                       gamma: float = 2.0,
-                       alpha: float = 0.25,
-                       weight: Optional[torch.Tensor] = None,
-                       reduction: str = 'mean') -> torch.Tensor:
-    """Sigmoid focal loss with the semantics of mmcv's compiled op.
+def get_compiler_version() -> str:
+    """The compiler of mmcv's extension (``mmcv.ops`` API).
+
+    Returns:
+        str: ``'n/a'``: there is none.
+    """
+    return 'n/a'
+
+
+def get_compiling_cuda_version() -> str:
+    """The CUDA version of mmcv's extension (``mmcv.ops`` API).
+
+    Returns:
+        str: ``'n/a'``: there is none.
+    """
+    return 'n/a'
+
+
+def parse(path: str) -> ast.Module:
+    """The syntax tree of a Python file.
 
     Args:
-        input (Tensor): Logits of shape (N, C).
-        target (Tensor): Class indices of shape (N,), dtype long; the value
-            C marks a sample that is negative for every class.
-        gamma (float): Focusing parameter. Defaults to 2.0.
-        alpha (float): Weight of the positive term. Defaults to 0.25.
-        weight (Tensor, optional): Per-class weights of shape (C,), applied
-            to every element of a sample by the sample's target class.
-        reduction (str): ``'none'``, ``'mean'`` (sum divided by N) or
-            ``'sum'``. Defaults to ``'mean'``.
+        path (str): The file.
 
     Returns:
-        Tensor: Loss of shape (N, C) for ``'none'``, else a scalar.
+        ast.Module: Its tree.
     """
-    if input.dim() != 2 or target.shape != input.shape[:1]:
-        raise ValueError('sigmoid_focal_loss expects input (N, C) and target '
-                         f'(N,), got {tuple(input.shape)} and '
-                         f'{tuple(target.shape)}')
-    if reduction not in ('none', 'mean', 'sum'):
-        raise ValueError(f'unknown reduction {reduction!r}')
-    classes = torch.arange(input.size(1), device=input.device)
-    positive = (target.unsqueeze(1) == classes).to(input.dtype)
-    prob = input.sigmoid()
-    log_p = F.logsigmoid(input)
-    log_not_p = F.logsigmoid(-input)
-    loss = -(positive * alpha * (1 - prob).pow(gamma) * log_p +
-             (1 - positive) * (1 - alpha) * prob.pow(gamma) * log_not_p)
-    if weight is not None:
-        loss = loss * weight[target].unsqueeze(1)
-    if reduction == 'mean':
-        return loss.sum() / input.size(0)
-    if reduction == 'sum':
-        return loss.sum()
-    return loss
+    with open(path, encoding='utf-8') as file:
+        return ast.parse(file.read(), path)
 
 
-#: Ops of the stand-in that live in modules of this package, imported when
-#: first asked for (they import mmseg themselves).
-PROVIDED = dict(
-    CrissCrossAttention='mmseg_ccnet.models.modules.criss_cross_attention')
+class OpsCatalogue:
+    """The names that the installed mmcv's ``mmcv/ops`` package defines.
+
+    Args:
+        ops_dir (str): The directory of the package's sources.
+    """
+
+    def __init__(self, ops_dir: str) -> None:
+        self.ops_dir = ops_dir
+        #: The submodules, by name.
+        self.submodules = frozenset(
+            name[:-3] for name in os.listdir(ops_dir)
+            if name.endswith('.py') and name != '__init__.py')
+        #: The package's names: (submodule, name there) of each.
+        self.exports = self._exports()
+        self._defined: Dict[str, FrozenSet[str]] = {}
+
+    def _exports(self) -> Dict[str, Tuple[str, str]]:
+        """What ``__init__.py`` imports from the submodules.
+
+        Returns:
+            dict[str, tuple[str, str]]: Package name to (submodule, name).
+        """
+        exports = {}
+        for node in ast.walk(parse(os.path.join(self.ops_dir,
+                                                '__init__.py'))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and \
+                    node.module in self.submodules:
+                for alias in node.names:
+                    exports[alias.asname or alias.name] = (node.module,
+                                                           alias.name)
+        return exports
+
+    def defined(self, submodule: str) -> FrozenSet[str]:
+        """The names a submodule defines or the package imports from it.
+
+        Args:
+            submodule (str): The submodule.
+
+        Returns:
+            frozenset[str]: Its public top-level classes and functions, and
+            the names that ``__init__.py`` imports from it.
+        """
+        if submodule not in self._defined:
+            tree = parse(os.path.join(self.ops_dir, f'{submodule}.py'))
+            names = {
+                node.name
+                for node in tree.body
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef))
+                and not node.name.startswith('_')
+            }
+            names.update(name for module, name in self.exports.values()
+                         if module == submodule)
+            self._defined[submodule] = frozenset(names)
+        return self._defined[submodule]
 
 
-class _OpsFallback(types.ModuleType):
-    """A stand-in ``mmcv.ops`` for an mmcv without compiled extension."""
+class StandInOps(types.ModuleType):
+    """The stand-in ``mmcv.ops`` package.
 
-    point_sample = staticmethod(point_sample)
-    sigmoid_focal_loss = staticmethod(sigmoid_focal_loss)
+    Args:
+        catalogue (OpsCatalogue): The names of the installed mmcv's ops.
+    """
+
+    def __init__(self, catalogue: OpsCatalogue) -> None:
+        super().__init__('mmcv.ops', __doc__)
+        self.__spec__ = importlib.machinery.ModuleSpec(
+            'mmcv.ops', None, is_package=True)
+        self.__path__ = []
+        self.__all__ = sorted(catalogue.exports)
+        self.catalogue = catalogue
+        self._ops: Dict[Tuple[str, str], Any] = {}
+
+    def op(self, submodule: str, name: str) -> Any:
+        """The stand-in's op for a name of a submodule.
+
+        Args:
+            submodule (str): The submodule that defines it in mmcv.
+            name (str): Its name there.
+
+        Returns:
+            Any: The pure-PyTorch op of :data:`PROVIDED`, or a placeholder;
+            the same object for every name that refers to it.
+        """
+        key = (submodule, name)
+        if key not in self._ops:
+            if name in PROVIDED:
+                op = getattr(importlib.import_module(PROVIDED[name]), name)
+            else:
+                exported = [
+                    alias for alias, target in self.catalogue.exports.items()
+                    if target == key
+                ]
+                op_name = exported[0] if exported else f'{submodule}.{name}'
+                op = placeholder(op_name, f'mmcv.ops.{submodule}')
+            self._ops[key] = op
+        return self._ops[key]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith('__'):
             raise AttributeError(name)
-        if name in PROVIDED:
-            value = getattr(importlib.import_module(PROVIDED[name]), name)
-            setattr(self, name, value)
-            return value
-        raise MissingCompiledOpError(name)
+        if name in self.catalogue.exports:
+            value = self.op(*self.catalogue.exports[name])
+        elif name in self.catalogue.submodules:
+            value = sys.modules[f'mmcv.ops.{name}']
+        else:
+            raise AttributeError(
+                f"module 'mmcv.ops' (stand-in) has no attribute {name!r}")
+        setattr(self, name, value)
+        return value
+
+
+class StandInOpsSubmodule(types.ModuleType):
+    """A stand-in submodule of ``mmcv.ops``, e.g. ``mmcv.ops.nms``.
+
+    Args:
+        submodule (str): Its name in ``mmcv.ops``.
+        package (StandInOps): The stand-in package.
+    """
+
+    def __init__(self, submodule: str, package: StandInOps) -> None:
+        name = f'mmcv.ops.{submodule}'
+        super().__init__(name, f'Stand-in of {name}; see {_MODULE}.')
+        self.__spec__ = importlib.machinery.ModuleSpec(name, None)
+        self.submodule = submodule
+        self.package = package
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith('__') or \
+                name not in self.package.catalogue.defined(self.submodule):
+            raise AttributeError(
+                f'module {self.__name__!r} (stand-in) has no attribute '
+                f'{name!r}')
+        value = self.package.op(self.submodule, name)
+        setattr(self, name, value)
+        return value
 
 
 def compiled_ops_available() -> bool:
@@ -160,26 +314,25 @@ def compiled_ops_available() -> bool:
 def install() -> bool:
     """Register the stand-in ``mmcv.ops`` where the compiled one is missing.
 
-    Must run before anything imports ``mmseg.models``. Idempotent.
+    Must run before anything imports ``mmcv.ops`` (e.g. ``mmseg.models``).
+    Idempotent.
 
     Returns:
         bool: True if the stand-in is in use, False if mmcv's own ``mmcv.ops``
         (compiled) is used.
     """
     current = sys.modules.get('mmcv.ops')
-    if isinstance(current, _OpsFallback):
+    if isinstance(current, StandInOps):
         return True
     if current is not None or compiled_ops_available():
         return False
     import mmcv
-    ops = _OpsFallback('mmcv.ops', __doc__)
-    ops.__spec__ = importlib.machinery.ModuleSpec('mmcv.ops', None)
+    catalogue = OpsCatalogue(
+        os.path.join(os.path.dirname(mmcv.__file__), 'ops'))
+    ops = StandInOps(catalogue)
     sys.modules['mmcv.ops'] = ops
+    for submodule in catalogue.submodules:
+        sys.modules[f'mmcv.ops.{submodule}'] = StandInOpsSubmodule(
+            submodule, ops)
     mmcv.ops = ops
-    with warnings.catch_warnings():
-        # mmcv warns on this import whenever its ops are missing; the
-        # stand-in names the op when something asks for it
-        warnings.filterwarnings(
-            'ignore', message='Fail to import ``MultiScaleDeformableAttention')
-        importlib.import_module('mmcv.cnn.bricks.transformer')
     return True

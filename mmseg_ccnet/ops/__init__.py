@@ -4,7 +4,13 @@ from .criss_cross import (
                           autocast_dtype,
                           criss_cross_attention,
 )
+from .focal_loss import sigmoid_focal_loss
+from .nms import batched_nms, nms
+from .point_sample import point_sample
+from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
-    'CrissCrossAttentionFunction', 'autocast_dtype', 'criss_cross_attention'
+    'CrissCrossAttentionFunction', 'RoIAlign', 'RoIAlignFunction',
+    'autocast_dtype', 'batched_nms', 'criss_cross_attention', 'nms',
+    'point_sample', 'roi_align', 'sigmoid_focal_loss'
 ]

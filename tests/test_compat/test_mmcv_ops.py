@@ -1,4 +1,8 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import ast
+import importlib
+import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -72,116 +76,158 @@ def test_with_compiled_ops_nothing_is_replaced():
 
 
 @needs_lite
-def test_other_ops_behave_as_not_installed():
+def test_provided_ops_are_this_package_s():
     import mmcv.ops
     from mmseg.models.decode_heads import cc_head
+    from mmseg.models.losses import focal_loss
 
+    from mmseg_ccnet import ops
     from mmseg_ccnet.models import CrissCrossAttention
-    assert mmcv.ops.point_sample is compat.point_sample
-    assert mmcv.ops.sigmoid_focal_loss is compat.sigmoid_focal_loss
     assert mmcv.ops.CrissCrossAttention is CrissCrossAttention
     assert cc_head.CrissCrossAttention is CrissCrossAttention
-    from mmseg.models.losses import focal_loss
-    assert focal_loss._sigmoid_focal_loss is compat.sigmoid_focal_loss
-    with pytest.raises(ModuleNotFoundError, match='mmcv.ops.PSAMask is a '
-                       'compiled mmcv op') as error:
-        from mmcv.ops import PSAMask  # noqa: F401
-    assert error.value.name == 'mmcv._ext'
-    with pytest.raises(ModuleNotFoundError):
-        import mmcv.ops.multi_scale_deform_attn  # noqa: F401
+    assert focal_loss._sigmoid_focal_loss is ops.sigmoid_focal_loss
+    for name in ('nms', 'batched_nms', 'roi_align', 'RoIAlign',
+                 'point_sample', 'sigmoid_focal_loss'):
+        assert getattr(mmcv.ops, name) is getattr(ops, name)
+    assert sys.modules['mmcv.ops.roi_align'].RoIAlignFunction is \
+        ops.RoIAlignFunction
+    assert mmcv.ops.get_compiler_version() == 'n/a'
+    assert mmcv.ops.get_compiling_cuda_version() == 'n/a'
+    from mmcv.utils import collect_env
+    assert collect_env()['MMCV Compiler'] == 'n/a'
     assert compat.install() is True  # idempotent
 
 
 @needs_lite
-def test_config_needing_a_missing_op_fails_clearly():
+def test_submodules_are_stand_ins_and_do_not_shadow_functions():
+    import mmcv.ops
+    import mmcv.ops.carafe
+    import mmcv.ops.merge_cells
+    import mmcv.ops.modulated_deform_conv
+    import mmcv.ops.multi_scale_deform_attn
+    import mmcv.ops.nms
+    import mmcv.ops.roi_align  # noqa: F401
+    from mmcv.ops.nms import batched_nms
+    from mmcv.ops.roi_align import roi_align
+
+    from mmseg_ccnet import ops
+    # as in mmcv, the package's attribute is the function, not the module
+    assert mmcv.ops.nms is ops.nms and mmcv.ops.roi_align is ops.roi_align
+    assert batched_nms is ops.batched_nms and roi_align is ops.roi_align
+    assert callable(mmcv.ops.carafe) and mmcv.ops.carafe.__name__ == 'carafe'
+    merge_cells = sys.modules['mmcv.ops.merge_cells']
+    assert mmcv.ops.merge_cells is merge_cells
+    assert merge_cells.SumCell.__module__ == 'mmcv.ops.merge_cells'
+    # one object for each op, by whichever name it is reached
+    assert mmcv.ops.DeformConv2d is \
+        sys.modules['mmcv.ops.deform_conv'].DeformConv2d
+    assert mmcv.ops.modulated_deform_conv.ModulatedDeformConv2d is \
+        mmcv.ops.ModulatedDeformConv2d
+
+
+@needs_lite
+def test_other_ops_fail_when_used():
+    import mmcv.ops
+    from mmcv.ops import PSAMask, deform_conv2d
+    from mmcv.ops.merge_cells import SumCell
+    from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
+
+    assert isinstance(PSAMask, type) and issubclass(
+        PSAMask, compat.CompiledOpPlaceholder)
+    assert not isinstance(torch.nn.Conv2d(1, 1, 1), PSAMask)
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='mmcv.ops.PSAMask is a compiled') as error:
+        PSAMask('collect', (9, 9))
+    assert isinstance(error.value, ModuleNotFoundError)
+    assert error.value.name == 'mmcv._ext'
+    assert 'pip install' in str(error.value)
+
+    class Deformable(MultiScaleDeformableAttention):
+        """Subclassing works; building does not."""
+
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='MultiScaleDeformableAttention'):
+        Deformable(embed_dims=8)
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='mmcv.ops.merge_cells.SumCell'):
+        SumCell(8, 8)
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='mmcv.ops.deform_conv2d'):
+        deform_conv2d(torch.zeros(1))
+    with pytest.raises(compat.MissingCompiledOpError, match='soft_nms'):
+        mmcv.ops.batched_nms(torch.rand(3, 4), torch.rand(3),
+                             torch.zeros(3), dict(type='soft_nms'))
+
+
+@needs_lite
+def test_names_mmcv_does_not_define_are_missing():
+    import mmcv.ops
+    with pytest.raises(ImportError, match='NoSuchOp'):
+        from mmcv.ops import NoSuchOp  # noqa: F401
+    with pytest.raises(ImportError, match='NoSuchOp'):
+        from mmcv.ops.nms import NoSuchOp  # noqa: F401,F811
+    with pytest.raises(ModuleNotFoundError, match='mmcv.ops.no_such_module'):
+        import mmcv.ops.no_such_module  # noqa: F401
+    assert not hasattr(mmcv.ops, 'no_such_op')
+    assert set(mmcv.ops.__all__) >= {'nms', 'RoIAlign', 'PSAMask'}
+
+
+def ops_imports(package: str):
+    """Every ``from mmcv.ops[.sub] import name`` in an installed package."""
+    root = os.path.dirname(importlib.import_module(package).__file__)
+    for folder, _, files in os.walk(root):
+        if folder.startswith(os.path.join(root, 'ops')) and package == 'mmcv':
+            continue
+        for file in files:
+            if not file.endswith('.py'):
+                continue
+            with open(os.path.join(folder, file), encoding='utf-8') as text:
+                tree = ast.parse(text.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and \
+                        node.module.startswith('mmcv.ops'):
+                    for alias in node.names:
+                        yield node.module, alias.name
+
+
+@needs_lite
+@pytest.mark.parametrize('package', ['mmcv', 'mmengine', 'mmseg', 'mmdet'])
+def test_every_ops_import_of_the_installed_stack_resolves(package):
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f'{package} is not installed')
+    imports = set(ops_imports(package))
+    assert imports or package == 'mmengine'
+    for module, name in sorted(imports):
+        assert getattr(importlib.import_module(module), name) is not None
+
+
+@needs_lite
+def test_transformer_bricks_import_without_the_missing_op_warning():
+    """mmcv warns 'Fail to import MultiScaleDeformableAttention' when its
+    ops are missing; the stand-in provides the (placeholder) class."""
+    result = run_python(
+        'import warnings\n'
+        'with warnings.catch_warnings(record=True) as caught:\n'
+        '    warnings.simplefilter("always")\n'
+        '    import mmseg_ccnet\n'
+        '    from mmcv.cnn.bricks.transformer import '
+        'MultiScaleDeformableAttention\n'
+        'print(MultiScaleDeformableAttention.__module__)\n'
+        'print(any("Fail to import" in str(w.message) for w in caught))')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [
+        'mmcv.ops.multi_scale_deform_attn', 'False'
+    ]
+
+
+@needs_lite
+def test_config_needing_a_missing_op_fails_clearly_when_built():
     head = dict(
         type='PSAHead',
         in_channels=32,
         channels=16,
         num_classes=3,
         mask_size=(9, 9))
-    with pytest.raises(RuntimeError, match='PSAMask'):
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='mmcv.ops.PSAMask is a compiled mmcv op'):
         MODELS.build(head)
-
-
-def test_point_sample_reads_pixel_centres():
-    feats = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).view(2, 3, 4, 5)
-    ys, xs = torch.tensor([0, 3, 2]), torch.tensor([4, 0, 2])
-    points = torch.stack([(xs + 0.5) / 5, (ys + 0.5) / 4], -1)
-    points = points.expand(2, 3, 2)
-    out = compat.point_sample(feats, points)
-    assert out.shape == (2, 3, 3)
-    torch.testing.assert_close(out, feats[:, :, ys, xs])
-    grid = points.view(2, 3, 1, 2)
-    assert compat.point_sample(feats, grid).shape == (2, 3, 3, 1)
-
-
-@pytest.mark.skipif(LITE, reason='needs the compiled mmcv to compare with')
-def test_point_sample_equals_compiled_mmcv():
-    import mmcv.ops
-    torch.manual_seed(0)
-    feats = torch.randn(2, 3, 7, 9)
-    points = torch.rand(2, 11, 2)
-    for align_corners in (False, True):
-        torch.testing.assert_close(
-            compat.point_sample(feats, points, align_corners),
-            mmcv.ops.point_sample(feats, points, align_corners))
-
-
-def focal_reference(logits, target, gamma, alpha, weight):
-    """Element by element, from the focal loss formula."""
-    loss = torch.zeros_like(logits)
-    for n in range(logits.size(0)):
-        for c in range(logits.size(1)):
-            p = torch.sigmoid(logits[n, c])
-            if target[n] == c:
-                value = -alpha * (1 - p)**gamma * torch.log(p)
-            else:
-                value = -(1 - alpha) * p**gamma * torch.log(1 - p)
-            w = weight[target[n]] if weight is not None else 1.0
-            loss[n, c] = value * w
-    return loss
-
-
-@pytest.mark.parametrize('use_weight', [False, True])
-def test_sigmoid_focal_loss_matches_formula(use_weight):
-    torch.manual_seed(0)
-    logits = torch.randn(6, 4, dtype=torch.float64)
-    target = torch.tensor([0, 3, 1, 1, 2, 0])
-    weight = torch.rand(4, dtype=torch.float64) if use_weight else None
-    ref = focal_reference(logits, target, 2.0, 0.25, weight)
-    loss = compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight,
-                                     'none')
-    torch.testing.assert_close(loss, ref)
-    torch.testing.assert_close(
-        compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight),
-        ref.sum() / 6)
-    torch.testing.assert_close(
-        compat.sigmoid_focal_loss(logits, target, 2.0, 0.25, weight, 'sum'),
-        ref.sum())
-
-
-def test_sigmoid_focal_loss_background_target_is_all_negative():
-    logits = torch.randn(2, 3)
-    loss = compat.sigmoid_focal_loss(logits, torch.tensor([3, 3]), 2.0, 0.25,
-                                     None, 'none')
-    p = logits.sigmoid()
-    torch.testing.assert_close(loss, -(0.75) * p**2 * torch.log(1 - p))
-
-
-def test_mmseg_focal_loss_wrapper_runs_on_the_stand_in(monkeypatch):
-    """mmseg's CUDA-path wrapper, fed by the stand-in, equals its Python one.
-
-    (With mmcv-lite the stand-in is what mmseg imported; with the compiled
-    mmcv it is patched in, since mmcv's op has no CPU kernel.)
-    """
-    from mmseg.models.losses import focal_loss
-    monkeypatch.setattr(focal_loss, '_sigmoid_focal_loss',
-                        compat.sigmoid_focal_loss)
-    torch.manual_seed(0)
-    pred = torch.randn(10, 4, dtype=torch.float64)
-    target = torch.randint(0, 4, (10, ))
-    one_hot = torch.nn.functional.one_hot(target, 4).to(pred)
-    loss = focal_loss.sigmoid_focal_loss(pred, target, one_hot, alpha=0.25)
-    ref = focal_loss.py_sigmoid_focal_loss(pred, one_hot, alpha=0.25)
-    torch.testing.assert_close(loss, ref)

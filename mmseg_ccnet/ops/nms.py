@@ -1,0 +1,226 @@
+# Copyright (c) mmseg-ccnet contributors. All rights reserved.
+"""Non-maximum suppression with the semantics of ``mmcv.ops.nms``.
+
+:func:`nms` keeps the boxes that mmcv's CPU kernel keeps, in the same order:
+the boxes are ranked by ``scores.sort(0, descending=True)`` (the call the
+kernel makes; it is not a stable sort, so this call, not a stable one,
+decides the order of equal scores), and a box is dropped when its IoU with
+a kept box of higher rank exceeds ``iou_threshold``, with the IoU computed
+in the boxes' dtype by the kernel's arithmetic: ``w = max(0, min(x2) -
+max(x1) + offset)`` (``h`` alike), ``inter = w * h`` and ``inter / (area_i
++ area_j - inter)``, compared strictly with the threshold cast to that
+dtype. The greedy pass goes through the ranking in blocks: the IoUs of a
+block of boxes with every box ranked after the block's first are computed
+at once, the block is resolved among itself, and its kept boxes then drop
+the later boxes they overlap, which gives the sequential pass's result.
+
+:func:`batched_nms` is ``mmcv.ops.batched_nms``: boxes of different
+``idxs`` are shifted apart by the same float offsets as mmcv's, so that the
+shifted boxes, and with them the IoUs, are the same to the last bit.
+"""
+from importlib import import_module
+from typing import Callable, Dict, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = ['batched_nms', 'nms']
+
+#: Boxes whose IoUs with the boxes ranked after them are computed at once.
+BLOCK_SIZE = 256
+
+ArrayLike = Union[Tensor, np.ndarray]
+
+
+def box_areas(boxes: Tensor, offset: int) -> Tensor:
+    """Areas ``(x2 - x1 + offset) * (y2 - y1 + offset)``.
+
+    Args:
+        boxes (Tensor): Boxes of shape (N, 4) as (x1, y1, x2, y2).
+        offset (int): 0 or 1, added to widths and heights.
+
+    Returns:
+        Tensor: Areas of shape (N, ).
+    """
+    return (boxes[:, 2] - boxes[:, 0] + offset) * (boxes[:, 3] - boxes[:, 1] +
+                                                   offset)
+
+
+def iou_exceeds(rows: Tensor, row_areas: Tensor, cols: Tensor,
+                col_areas: Tensor, iou_threshold: float,
+                offset: int) -> Tensor:
+    """Whether the IoU of each pair of boxes exceeds the threshold.
+
+    Args:
+        rows (Tensor): Boxes of shape (M, 4) as (x1, y1, x2, y2).
+        row_areas (Tensor): Their areas, of shape (M, ).
+        cols (Tensor): Boxes of shape (N, 4).
+        col_areas (Tensor): Their areas, of shape (N, ).
+        iou_threshold (float): The threshold, compared in the boxes' dtype.
+        offset (int): 0 or 1, added to the widths and heights.
+
+    Returns:
+        Tensor: Bool tensor of shape (M, N).
+    """
+    lower = torch.maximum(rows[:, None, :2], cols[None, :, :2])
+    upper = torch.minimum(rows[:, None, 2:], cols[None, :, 2:])
+    sides = (upper - lower + offset).clamp_(min=0)
+    inter = sides[..., 0] * sides[..., 1]
+    union = row_areas[:, None] + col_areas[None, :] - inter
+    return inter / union > iou_threshold
+
+
+def greedy_keep(boxes: Tensor, iou_threshold: float, offset: int) -> Tensor:
+    """The boxes kept by greedy suppression, boxes in rank order.
+
+    Args:
+        boxes (Tensor): Boxes of shape (N, 4), best first.
+        iou_threshold (float): IoU above which a box is dropped.
+        offset (int): 0 or 1, added to the widths and heights.
+
+    Returns:
+        Tensor: Bool mask of shape (N, ), True for the kept boxes.
+    """
+    areas = box_areas(boxes, offset)
+    keep = torch.ones(boxes.size(0), dtype=torch.bool, device=boxes.device)
+    for start in range(0, boxes.size(0), BLOCK_SIZE):
+        stop = min(start + BLOCK_SIZE, boxes.size(0))
+        exceeds = iou_exceeds(boxes[start:stop], areas[start:stop],
+                              boxes[start:], areas[start:], iou_threshold,
+                              offset)
+        inner = exceeds[:, :stop - start].triu_(1)
+        block = keep[start:stop].tolist()
+        # pairs in row order: a box's own fate is settled when its row
+        # comes, by the rows of the block above it
+        for i, j in inner.nonzero().tolist():
+            if block[i]:
+                block[j] = False
+        keep[start:stop] = torch.tensor(block, device=keep.device)
+        keep[stop:] &= ~exceeds[keep[start:stop], stop - start:].any(0)
+    return keep
+
+
+def nms(boxes: ArrayLike,
+        scores: ArrayLike,
+        iou_threshold: float,
+        offset: int = 0,
+        score_threshold: float = 0,
+        max_num: int = -1) -> Tuple[ArrayLike, ArrayLike]:
+    """Non-maximum suppression, as ``mmcv.ops.nms``.
+
+    Args:
+        boxes (Tensor | np.ndarray): Boxes of shape (N, 4) as
+            (x1, y1, x2, y2).
+        scores (Tensor | np.ndarray): Scores of shape (N, ).
+        iou_threshold (float): IoU above which a box is dropped.
+        offset (int): 0 or 1, added to the widths and heights.
+            Defaults to 0.
+        score_threshold (float): When positive, only boxes scoring above it
+            take part. Defaults to 0.
+        max_num (int): When positive, at most this many boxes are kept.
+            Defaults to -1.
+
+    Returns:
+        tuple[Tensor, Tensor] | tuple[np.ndarray, np.ndarray]: The kept
+        boxes with their scores, of shape (K, 5), and their indices in
+        ``boxes`` (int64), best first; numpy arrays for numpy inputs.
+    """
+    is_numpy = isinstance(boxes, np.ndarray)
+    boxes = torch.as_tensor(boxes)
+    scores = torch.as_tensor(scores)
+    if boxes.dim() != 2 or boxes.size(1) != 4:
+        raise ValueError(f'nms expects boxes of shape (N, 4), got '
+                         f'{tuple(boxes.shape)}')
+    if scores.shape != boxes.shape[:1]:
+        raise ValueError(f'nms expects {boxes.size(0)} scores, got shape '
+                         f'{tuple(scores.shape)}')
+    if offset not in (0, 1):
+        raise ValueError(f'nms offset must be 0 or 1, got {offset}')
+    candidates = torch.arange(boxes.size(0), device=boxes.device)
+    if score_threshold > 0:
+        candidates = torch.nonzero(scores > score_threshold).squeeze(1)
+    order = scores[candidates].sort(0, descending=True)[1]
+    ranked = candidates[order]
+    inds = ranked[greedy_keep(boxes[ranked], iou_threshold, offset)]
+    if max_num > 0:
+        inds = inds[:max_num]
+    dets = torch.cat((boxes[inds], scores[inds].reshape(-1, 1)), dim=1)
+    if is_numpy:
+        return dets.cpu().numpy(), inds.cpu().numpy()
+    return dets, inds
+
+
+def resolve_nms_op(nms_type: Union[str, Callable]) -> Callable:
+    """The NMS function that a ``nms_cfg['type']`` names.
+
+    Args:
+        nms_type (str | Callable): ``'nms'`` (this module's :func:`nms`), a
+            function, or the name of another function of ``mmcv.ops.nms``
+            (e.g. ``'soft_nms'``), looked up there as mmcv does.
+
+    Returns:
+        Callable: The function.
+    """
+    if callable(nms_type):
+        return nms_type
+    if nms_type == 'nms':
+        return nms
+    return getattr(import_module('mmcv.ops.nms'), nms_type)
+
+
+def batched_nms(boxes: Tensor,
+                scores: Tensor,
+                idxs: Tensor,
+                nms_cfg: Optional[Dict],
+                class_agnostic: bool = False) -> Tuple[Tensor, Tensor]:
+    """NMS within each group of ``idxs``, as ``mmcv.ops.batched_nms``.
+
+    Args:
+        boxes (Tensor): Boxes of shape (N, 4).
+        scores (Tensor): Scores of shape (N, ).
+        idxs (Tensor): Group (e.g. class) of each box, of shape (N, ).
+        nms_cfg (dict, optional): ``type`` (see :func:`resolve_nms_op`;
+            defaults to ``'nms'``), ``split_thr`` (from this many boxes on,
+            one NMS per group; defaults to 10000), ``class_agnostic``
+            (overrides the argument) and the NMS function's own arguments
+            (``iou_threshold``, ``offset``, ``score_threshold``, ``max_num``
+            for :func:`nms`). None skips NMS: every box is returned, best
+            first.
+        class_agnostic (bool): Suppress across groups. Defaults to False.
+
+    Returns:
+        tuple[Tensor, Tensor]: The kept boxes with their scores, of shape
+        (K, 5), best first, and their indices in ``boxes``.
+    """
+    if nms_cfg is None:
+        scores, inds = scores.sort(descending=True)
+        return torch.cat([boxes[inds], scores[:, None]], -1), inds
+    if boxes.numel() == 0:
+        return boxes.new_zeros(0, 5), idxs.new_zeros(0, dtype=torch.long)
+    nms_cfg = dict(nms_cfg)
+    if nms_cfg.pop('class_agnostic', class_agnostic):
+        boxes_for_nms = boxes
+    else:
+        offsets = idxs.to(boxes) * (boxes.max() + torch.tensor(1).to(boxes))
+        boxes_for_nms = boxes + offsets[:, None]
+    nms_op = resolve_nms_op(nms_cfg.pop('type', 'nms'))
+    if boxes_for_nms.size(0) < nms_cfg.pop('split_thr', 10000):
+        dets, keep = nms_op(boxes_for_nms, scores, **nms_cfg)
+        return torch.cat([boxes[keep], dets[:, -1:]], -1), keep
+    max_num = nms_cfg.pop('max_num', -1)
+    kept = scores.new_zeros(scores.size(), dtype=torch.bool)
+    # NMS variants such as soft-NMS change the scores of the boxes they keep
+    scores_after_nms = scores.new_zeros(scores.size())
+    for group in torch.unique(idxs):
+        members = (idxs == group).nonzero().view(-1)
+        dets, keep = nms_op(boxes_for_nms[members], scores[members],
+                            **nms_cfg)
+        kept[members[keep]] = True
+        scores_after_nms[members[keep]] = dets[:, -1]
+    keep = kept.nonzero().view(-1)
+    scores, order = scores_after_nms[keep].sort(descending=True)
+    keep = keep[order]
+    if max_num > 0:
+        keep, scores = keep[:max_num], scores[:max_num]
+    return torch.cat([boxes[keep], scores[:, None]], -1), keep
