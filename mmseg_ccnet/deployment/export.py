@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.models import BaseSegmentor
 from mmseg.registry import MODELS
@@ -50,8 +51,9 @@ def build_segmentor(config: Union[str, Config],
                     checkpoint: Optional[str] = None) -> BaseSegmentor:
     """Build a segmentor from a config for inference on the CPU.
 
-    Pretrained weights are switched off (nothing is downloaded), SyncBN is
-    replaced by BN and the model is put in eval mode.
+    The registry scope is the config's ``default_scope`` (``'mmseg'`` if it
+    has none), pretrained weights are switched off (nothing is downloaded),
+    SyncBN is replaced by BN and the model is put in eval mode.
 
     Args:
         config (str or Config): Config file path or a loaded config.
@@ -62,6 +64,7 @@ def build_segmentor(config: Union[str, Config],
         BaseSegmentor: The model.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     cfg.model.pretrained = None
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     if checkpoint is not None:
