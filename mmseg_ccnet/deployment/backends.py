@@ -4,14 +4,13 @@
 Every backend reads the ``.onnx`` file written by
 :func:`~mmseg_ccnet.deployment.export.export_onnx` and is called like the
 module it was exported from: normalised images (B, 3, H, W) in, logits
-(B, num_classes, H, W) out, both float32 tensors.
+(B, num_classes, H, W) out, both float32 tensors. A backend's package
+(``onnxruntime``, ``openvino``; the ``deploy`` extra) is imported when the
+backend is built.
 """
-from typing import Dict, Optional, Type
+from typing import Dict, Type
 
 import numpy as np
-import onnxruntime
-import openvino
-import openvino.properties.hint as hints
 import torch
 
 
@@ -65,19 +64,15 @@ class ONNXRuntimeBackend(Backend):
 
     Args:
         path (str): The ``.onnx`` file.
-        num_threads (int, optional): Threads of one operator. Defaults to
-            None (ONNX Runtime's choice: the physical cores).
     """
 
     name = 'onnxruntime'
 
-    def __init__(self, path: str, num_threads: Optional[int] = None) -> None:
+    def __init__(self, path: str) -> None:
+        import onnxruntime
         super().__init__(path)
-        options = onnxruntime.SessionOptions()
-        if num_threads is not None:
-            options.intra_op_num_threads = num_threads
         self.session = onnxruntime.InferenceSession(
-            path, options, providers=['CPUExecutionProvider'])
+            path, providers=['CPUExecutionProvider'])
         self.input_name = self.session.get_inputs()[0].name
 
     def run(self, images: np.ndarray) -> np.ndarray:
@@ -102,6 +97,8 @@ class OpenVINOBackend(Backend):
     name = 'openvino'
 
     def __init__(self, path: str, precision: str = 'f32') -> None:
+        import openvino
+        import openvino.properties.hint as hints
         super().__init__(path)
         core = openvino.Core()
         self.model = core.compile_model(
