@@ -58,7 +58,7 @@ class SegmentorLogits(nn.Module):
         TypeError: For another segmentor.
     """
 
-    def __init__(self, segmentor: BaseSegmentor):
+    def __init__(self, segmentor: EncoderDecoder):
         super().__init__()
         if not (isinstance(segmentor, EncoderDecoder) and type(segmentor)
                 .encode_decode is EncoderDecoder.encode_decode):
