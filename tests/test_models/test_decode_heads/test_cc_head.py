@@ -1,4 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import copy
 import subprocess
 import sys
 
@@ -6,6 +7,7 @@ import mmseg.models.decode_heads.cc_head as mmseg_cc_head
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
 from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
@@ -15,8 +17,9 @@ from mmseg_ccnet.compat import mmcv_ops
 from mmseg_ccnet.models import (
     CategoryConsistentLoss,
     CCHead,
+    CrissCrossAttention,
 )
-from runner_utils import CONFIGS, MMSEG_CONFIGS
+from runner_utils import CONFIGS, MMSEG_CONFIGS, small_resnet
 
 HEAD = dict(
     in_channels=32,
@@ -277,3 +280,60 @@ def test_torch_compile_matches_eager():
     compiled = torch.compile(head)
     with torch.no_grad():
         torch.testing.assert_close(compiled(feats), head(feats))
+
+
+def low_precision_tolerance(dtype: torch.dtype,
+                            expected: torch.Tensor) -> float:
+    """Largest difference allowed to float32: 4 units of the dtype's
+    rounding (eps: 2**-10 for float16, 2**-7 for bfloat16) relative to the
+    largest float32 logit."""
+    return 4 * torch.finfo(dtype).eps * expected.abs().max().item()
+
+
+@pytest.mark.parametrize('impl', CrissCrossAttention.IMPLS)
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_and_bfloat16_heads_infer_close_to_float32(dtype, impl):
+    """model.half() and model.bfloat16(), without autocast."""
+    torch.manual_seed(0)
+    head = CCHead(in_index=1, attention_cfg=dict(impl=impl), **HEAD).eval()
+    with torch.no_grad():
+        head.cca.gamma.scale.fill_(1.0)
+        feats = inputs()
+        expected = head(feats)
+        logits = copy.deepcopy(head).to(dtype)([f.to(dtype) for f in feats])
+    assert logits.dtype == dtype
+    assert torch.isfinite(logits).all()
+    assert (logits.float() - expected).abs().max().item() <= (
+        low_precision_tolerance(dtype, expected))
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_and_bfloat16_ccnet_predicts_close_to_float32(dtype):
+    """A whole CCNet (ResNetV1c-18, 16 base channels) converted with
+    model.half() / model.bfloat16(): sliding-window inference and the
+    post-processing, without autocast."""
+    cfg = small_resnet(
+        Config.fromfile(CONFIGS / 'ccnet' /
+                        'ccnet_r50-d8_4xb2-40k_cityscapes-769x769.py'))
+    cfg.model.pretrained = None
+    cfg.model.test_cfg = dict(
+        mode='slide', crop_size=(32, 32), stride=(21, 21))
+    torch.manual_seed(0)
+    segmentor = revert_sync_batchnorm(MODELS.build(cfg.model)).eval()
+    with torch.no_grad():
+        segmentor.decode_head.cca.gamma.scale.fill_(1.0)
+    images = torch.randn(2, 3, 40, 56)
+    metas = dict(img_shape=(40, 56), ori_shape=(50, 70))
+    with torch.no_grad():
+        expected = segmentor.predict(
+            images, [SegDataSample(metainfo=metas) for _ in range(2)])
+        results = copy.deepcopy(segmentor).to(dtype).predict(
+            images.to(dtype),
+            [SegDataSample(metainfo=metas) for _ in range(2)])
+    for result, reference in zip(results, expected):
+        logits = result.seg_logits.data
+        assert logits.dtype == dtype and logits.shape == (19, 50, 70)
+        assert torch.isfinite(logits).all()
+        reference = reference.seg_logits.data
+        assert (logits.float() - reference).abs().max().item() <= (
+            low_precision_tolerance(dtype, reference))
