@@ -26,7 +26,9 @@ What keeps memory and time low:
   matrix, so the products along rows and columns are batched matrix
   products on views, without permuted copies of the feature maps. Only
   where a column of an NCHW map is not a valid matrix operand, a block of
-  ``1 / COLUMN_BLOCKS`` of the sample's columns is copied at a time.
+  the sample's columns of at most :data:`BLOCK_ELEMENTS` elements (at least
+  one column) is copied at a time: small maps take one product per
+  direction, large maps a bounded temporary buffer.
 
 Under ``torch.autocast`` the products run in the autocast dtype, except the
 energies ``q_u . k_p``: they, the softmax and its statistics are computed in
@@ -43,21 +45,24 @@ from torch import Tensor
 from torch.autograd import Function
 from torch.autograd.function import FunctionCtx, once_differentiable
 
-#: The columns of a sample are processed in this many blocks, which bounds
-#: the temporary buffers of the column products.
-COLUMN_BLOCKS = 8
+#: The columns of a sample are processed in blocks of at most this many
+#: elements (4 MiB in float32), which bounds the temporary buffers of the
+#: column products.
+BLOCK_ELEMENTS = 1 << 20
 
 
-def column_blocks(width: int) -> List[slice]:
-    """Split ``width`` columns into :data:`COLUMN_BLOCKS` blocks.
+def column_blocks(t: Tensor) -> List[slice]:
+    """Split the columns of an (H, W, C) tensor into blocks.
 
     Args:
-        width (int): W.
+        t (Tensor): Tensor of shape (H, W, C).
 
     Returns:
-        list[slice]: Consecutive slices covering ``range(width)``.
+        list[slice]: Consecutive slices covering ``range(W)``, each of at
+        most :data:`BLOCK_ELEMENTS` elements of ``t`` or one column.
     """
-    step = -(-width // COLUMN_BLOCKS)
+    height, width, channels = t.shape
+    step = max(1, BLOCK_ELEMENTS // max(1, height * channels))
     return [slice(j, j + step) for j in range(0, width, step)]
 
 
@@ -101,7 +106,7 @@ def path_products(u: Tensor, v: Tensor) -> Tuple[Tensor, Tensor]:
     """
     height, width, _ = u.shape
     col = u.new_empty(width, height, height)
-    for block in column_blocks(width):
+    for block in column_blocks(u):
         torch.bmm(
             columns(u, block),
             columns(v, block).transpose(1, 2),
@@ -124,7 +129,7 @@ def gather_path(col: Tensor, row: Tensor, values: Tensor,
         Tensor: ``out``.
     """
     torch.bmm(row, values, out=out)
-    for block in column_blocks(values.size(1)):
+    for block in column_blocks(values):
         out[:, block] += torch.bmm(col[block],
                                    columns(values, block)).transpose(0, 1)
     return out

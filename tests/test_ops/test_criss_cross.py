@@ -36,8 +36,12 @@ def gradients(out: torch.Tensor, cca: CrissCrossAttention, x: torch.Tensor,
     return torch.autograd.grad(out, [x, *cca.parameters()], grad_out)
 
 
+@pytest.mark.parametrize('block_elements', [ops.BLOCK_ELEMENTS, 1, 1000])
 @pytest.mark.parametrize('shape', SIZES)
-def test_forward_and_gradients_equal_dense_reference_float32(shape):
+def test_forward_and_gradients_equal_dense_reference_float32(
+        shape, block_elements, monkeypatch):
+    """Also with blocks of one column and of a few columns."""
+    monkeypatch.setattr(ops, 'BLOCK_ELEMENTS', block_elements)
     cca = make_cca(shape[1])
     x = torch.randn(*shape, requires_grad=True)
     out = attend(cca, x)
@@ -50,8 +54,10 @@ def test_forward_and_gradients_equal_dense_reference_float32(shape):
         torch.testing.assert_close(grad, ref_grad, rtol=1e-5, atol=1e-5)
 
 
-def test_gradcheck_float64():
+@pytest.mark.parametrize('block_elements', [ops.BLOCK_ELEMENTS, 1])
+def test_gradcheck_float64(block_elements, monkeypatch):
     """Finite differences agree with backward, every input at once."""
+    monkeypatch.setattr(ops, 'BLOCK_ELEMENTS', block_elements)
     cca = make_cca(8).double()
     x = torch.randn(2, 8, 3, 4, dtype=torch.float64, requires_grad=True)
     inputs = (x, torch.cat([cca.query_conv.weight,
@@ -102,11 +108,17 @@ def test_no_grad_forward_needs_no_autograd():
     assert out.grad_fn is None
 
 
-def test_column_blocks_cover_every_column_once():
-    for width in (1, 3, ops.COLUMN_BLOCKS, 97):
-        covered = torch.cat(
-            [torch.arange(width)[block] for block in ops.column_blocks(width)])
-        assert torch.equal(covered, torch.arange(width))
+@pytest.mark.parametrize('height,width,channels',
+                         [(1, 1, 1), (3, 5, 7), (97, 97, 512), (4, 9, 1 << 19),
+                          (2, 3, 1 << 21)])
+def test_column_blocks_cover_every_column_once(height, width, channels):
+    t = torch.empty(height, width, channels)
+    blocks = ops.column_blocks(t)
+    covered = torch.cat([torch.arange(width)[block] for block in blocks])
+    assert torch.equal(covered, torch.arange(width))
+    for block in blocks:
+        assert (t[:, block].numel() <= ops.BLOCK_ELEMENTS
+                or t[:, block].size(1) == 1)
 
 
 def test_bfloat16_autocast_close_to_float32_reference():
