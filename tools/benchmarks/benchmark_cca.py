@@ -14,10 +14,8 @@ markdown file's ``criss-cross-attention`` section. Linux only (``/proc``).
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
-import time
 from typing import Dict
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
@@ -42,11 +40,10 @@ from mmseg_ccnet.benchmarks.criss_cross import (
 )
 from mmseg_ccnet.benchmarks.measure import (
     fresh_process_env,
-    machine,
     summarize_times,
     time_interleaved,
 )
-from mmseg_ccnet.utils.markdown import write_section
+from mmseg_ccnet.benchmarks.report import setting, write_report
 
 
 def measure_memory(name: str, args: argparse.Namespace,
@@ -159,16 +156,13 @@ def main() -> None:
                             args.sizes[0], args.recurrence)))
         return
     report = dict(
-        setting=dict(
+        setting=setting(
             batch=args.batch,
             channels=args.channels,
             recurrence=args.recurrence,
             threads=args.threads,
             warmup=args.warmup,
-            repeats=args.repeats,
-            command=' '.join(sys.argv),
-            started=time.strftime('%Y-%m-%d %H:%M:%S'),
-            **machine()),
+            repeats=args.repeats),
         sizes={
             str(size): benchmark_size(args, size)
             for size in args.sizes
@@ -177,19 +171,8 @@ def main() -> None:
         dict(metric=m, target=t, measured=v, met=bool(ok))
         for m, t, v, ok in targets(report)
     ]
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, 'results.json'), 'w') as file:
-        json.dump(report, file, indent=2)
-    table = markdown_tables(report)
-    with open(os.path.join(args.out_dir, 'results.md'), 'w') as file:
-        file.write(table)
-    plot(report, os.path.join(args.out_dir, 'results.png'))
-    if args.doc:
-        command = ' '.join(['python', *sys.argv])
-        write_section(args.doc, 'criss-cross-attention',
-                      f'```bash\n{command}\n```\n\n{table}')
-    print(table)
-    print(f'written to {args.out_dir}/results.{{json,md,png}}')
+    write_report(report, markdown_tables(report), args.out_dir, plot,
+                 args.doc, 'criss-cross-attention')
 
 
 if __name__ == '__main__':

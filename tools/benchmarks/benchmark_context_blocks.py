@@ -13,11 +13,8 @@ of ``configs/ccnet_coco/`` (``mask-rcnn_r18-rcca_fpn_...``)::
         --input 2 3 512 512 --doc docs/performance.md
 """
 import argparse
-import json
-import os
 import subprocess
 import sys
-import time
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
@@ -35,11 +32,10 @@ from mmseg_ccnet.benchmarks.context_blocks import (
 )
 from mmseg_ccnet.benchmarks.measure import (
     fresh_process_env,
-    machine,
     summarize_times,
     time_interleaved,
 )
-from mmseg_ccnet.utils.markdown import write_section
+from mmseg_ccnet.benchmarks.report import setting, write_report
 
 
 def parse_args() -> argparse.Namespace:
@@ -112,27 +108,15 @@ def main() -> None:
             parameters=sum(p.numel() for p in model.parameters()),
             peak_bytes=measure_memory(args, name))
     report = dict(
-        setting=dict(
+        setting=setting(
             config=args.config,
             input=args.input,
             threads=args.threads,
             warmup=args.warmup,
-            repeats=args.repeats,
-            command=' '.join(sys.argv),
-            started=time.strftime('%Y-%m-%d %H:%M:%S'),
-            **machine()),
+            repeats=args.repeats),
         cases=cases)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, 'results.json'), 'w') as file:
-        json.dump(report, file, indent=2)
-    table = markdown_table(report)
-    with open(os.path.join(args.out_dir, 'results.md'), 'w') as file:
-        file.write(table)
-    if args.doc:
-        command = ' '.join(['python', *sys.argv])
-        write_section(args.doc, 'context-blocks',
-                      f'```bash\n{command}\n```\n\n{table}')
-    print(table)
+    write_report(report, markdown_table(report), args.out_dir, doc=args.doc,
+                 section='context-blocks')
 
 
 if __name__ == '__main__':

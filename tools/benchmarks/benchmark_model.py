@@ -28,7 +28,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from types import ModuleType
 from typing import Dict, List
 
@@ -282,37 +281,22 @@ def main() -> None:
     unknown = sorted(set(names).difference(library.CASES))
     if unknown:
         sys.exit(f'unknown cases {unknown}; known: {list(library.CASES)}')
-    from mmseg_ccnet.benchmarks.measure import machine
-    from mmseg_ccnet.utils.markdown import write_section
+    from mmseg_ccnet.benchmarks.report import setting, write_report
     with tempfile.TemporaryDirectory() as scratch:
         measured = run_cases(args, library, names, scratch)
     report = dict(
-        setting=dict(
+        setting=setting(
             config=args.config,
             sizes=args.sizes,
             threads=args.threads,
             warmup=args.warmup,
             repeats=args.repeats,
             rounds=args.rounds,
-            mmseg_python=args.mmseg_python,
-            command=' '.join(sys.argv),
-            started=time.strftime('%Y-%m-%d %H:%M:%S'),
-            **machine()),
+            mmseg_python=args.mmseg_python),
         export=measured['export'],
         cases=library.summarize(measured['runs']))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, 'results.json'), 'w') as file:
-        json.dump(report, file, indent=2)
-    table = library.markdown_tables(report)
-    with open(os.path.join(args.out_dir, 'results.md'), 'w') as file:
-        file.write(table)
-    library.plot(report, os.path.join(args.out_dir, 'results.png'))
-    if args.doc:
-        command = ' '.join(['python', *sys.argv])
-        write_section(args.doc, 'whole-model',
-                      f'```bash\n{command}\n```\n\n{table}')
-    print(table)
-    print(f'written to {args.out_dir}/results.{{json,md,png}}')
+    write_report(report, library.markdown_tables(report), args.out_dir,
+                 library.plot, args.doc, 'whole-model')
 
 
 if __name__ == '__main__':

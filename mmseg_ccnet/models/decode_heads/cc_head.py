@@ -122,6 +122,37 @@ class CCHead(FCNHead):
         """
         return features
 
+    def rcca_input(self, inputs: List[torch.Tensor]) -> torch.Tensor:
+        """The backbone feature the head reads, checked.
+
+        Args:
+            inputs (list[Tensor]): Multi-level backbone features.
+
+        Returns:
+            Tensor: The one at ``in_index``, of shape
+            (B, in_channels, H, W).
+        """
+        x = self._transform_inputs(inputs)
+        check_feature_map(x, self.in_channels,
+                          self.attention_type.input_layout)
+        return x
+
+    def fuse(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """The features before the classifier.
+
+        Args:
+            x (Tensor): The head's input, (B, in_channels, H, W).
+            context (Tensor): ``convs[1]`` of the attention,
+                (B, channels, H, W).
+
+        Returns:
+            Tensor: ``conv_cat([x, context])`` if ``concat_input``, else
+            ``context``; of shape (B, channels, H, W).
+        """
+        if not self.concat_input:
+            return context
+        return self.conv_cat(torch.cat([x, context], dim=1))
+
     def rcca_features(self, inputs: List[torch.Tensor]) -> RCCAFeatures:
         """Run the head up to the classifier, keeping the RCCA features.
 
@@ -134,20 +165,20 @@ class CCHead(FCNHead):
             samples :meth:`labelled_features` picks, each of shape
             (B, channels, H, W).
         """
-        x = self._transform_inputs(inputs)
-        check_feature_map(x, self.in_channels,
-                          self.attention_type.input_layout)
+        x = self.rcca_input(inputs)
         attention = self.cca.recurrent(self.convs[0](x), self.recurrence)
         context = self.convs[1](attention)
         x, attention, context = (
             self.labelled_features(features)
             for features in (x, attention, context))
-        fused = self.conv_cat(torch.cat(
-            [x, context], dim=1)) if self.concat_input else context
-        return RCCAFeatures(attention, context, fused)
+        return RCCAFeatures(attention, context, self.fuse(x, context))
 
     def _forward_feature(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Features before the classifier.
+
+        Unlike :meth:`rcca_features`, keeps no reference to the attention's
+        output, which is freed as soon as ``convs[1]`` has read it (in
+        inference).
 
         Args:
             inputs (list[Tensor]): Multi-level backbone features; the one at
@@ -156,7 +187,11 @@ class CCHead(FCNHead):
         Returns:
             Tensor: Features of shape (B, channels, H, W).
         """
-        return self.rcca_features(inputs).fused
+        x = self.rcca_input(inputs)
+        context = self.convs[1](
+            self.cca.recurrent(self.convs[0](x), self.recurrence))
+        return self.fuse(
+            self.labelled_features(x), self.labelled_features(context))
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Forward function.

@@ -2,6 +2,7 @@
 import copy
 import subprocess
 import sys
+import weakref
 
 import mmseg.models.decode_heads.cc_head as mmseg_cc_head
 import pytest
@@ -337,3 +338,21 @@ def test_half_and_bfloat16_ccnet_predicts_close_to_float32(dtype):
         reference = reference.seg_logits.data
         assert (logits.float() - reference).abs().max().item() <= (
             low_precision_tolerance(dtype, reference))
+
+
+def test_inference_frees_the_attention_output_before_the_fusion():
+    """At the head's peak (``conv_cat`` of the input and the context) only
+    the tensors MMSegmentation's CCHead holds are alive."""
+    head = CCHead(recurrence=2, **HEAD).eval()
+    attention_outputs = []
+    head.cca.register_forward_hook(
+        lambda module, args, output: attention_outputs.append(
+            weakref.ref(output)))
+    alive_at_fusion = []
+    head.conv_cat.register_forward_pre_hook(
+        lambda module, args: alive_at_fusion.append(
+            [ref() is not None for ref in attention_outputs]))
+    with torch.no_grad():
+        logits = head(inputs())
+    assert logits.shape == (2, 5, 9, 7)
+    assert alive_at_fusion == [[False, False]]
