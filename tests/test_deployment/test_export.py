@@ -132,6 +132,7 @@ def test_static_export_matches_pytorch_on_every_backend(tmp_path):
         assert result.max_diff <= 1e-4, result
 
 
+@needs_dynamo_export
 @pytest.mark.parametrize('shape, small', [((1, 3, 32, 32), "{'batch': 1}"),
                                           ((2, 3, 1, 32), "{'height': 1}")])
 def test_dynamic_export_needs_an_example_of_sizes_two_or_more(

@@ -20,7 +20,12 @@ from mmseg_ccnet.models import (
     CCHead,
     CrissCrossAttention,
 )
-from runner_utils import CONFIGS, MMSEG_CONFIGS, small_resnet
+from runner_utils import (
+    CONFIGS,
+    LOW_PRECISION_DTYPES,
+    MMSEG_CONFIGS,
+    small_resnet,
+)
 
 HEAD = dict(
     in_channels=32,
@@ -292,7 +297,7 @@ def low_precision_tolerance(dtype: torch.dtype,
 
 
 @pytest.mark.parametrize('impl', CrissCrossAttention.IMPLS)
-@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize('dtype', LOW_PRECISION_DTYPES)
 def test_half_and_bfloat16_heads_infer_close_to_float32(dtype, impl):
     """model.half() and model.bfloat16(), without autocast."""
     torch.manual_seed(0)
@@ -308,7 +313,7 @@ def test_half_and_bfloat16_heads_infer_close_to_float32(dtype, impl):
         low_precision_tolerance(dtype, expected))
 
 
-@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize('dtype', LOW_PRECISION_DTYPES)
 def test_half_and_bfloat16_ccnet_predicts_close_to_float32(dtype):
     """A whole CCNet (ResNetV1c-18, 16 base channels) converted with
     model.half() / model.bfloat16(): sliding-window inference and the

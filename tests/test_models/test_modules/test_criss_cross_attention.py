@@ -10,6 +10,7 @@ from mmseg.registry import MODELS
 
 from mmseg_ccnet.models import CrissCrossAttention
 from reference import assert_matches_dense, criss_cross_mask, dense_criss_cross
+from runner_utils import LOW_PRECISION_DTYPES, needs_cpu_float16_autocast
 
 SIZES = [(1, 16, 5, 7), (2, 16, 6, 3), (3, 24, 1, 5), (2, 16, 4, 1),
          (1, 8, 1, 1), (2, 32, 9, 9)]
@@ -181,6 +182,7 @@ def test_empty_rows_or_columns_raise_value_error(impl, shape):
         CrissCrossAttention(16, impl=impl)(torch.randn(shape))
 
 
+@needs_cpu_float16_autocast
 @pytest.mark.parametrize('impl', IMPLS)
 def test_float16_autocast_stays_finite_for_large_activations(impl):
     """Energies beyond float16's range (65504): computed in float32."""
@@ -203,6 +205,7 @@ def test_float16_autocast_stays_finite_for_large_activations(impl):
     torch.testing.assert_close(out / scale, ref / scale, rtol=0, atol=5e-3)
 
 
+@needs_cpu_float16_autocast
 @pytest.mark.parametrize('impl', IMPLS)
 def test_float16_autocast_gradients_finite_for_large_activations(impl):
     torch.manual_seed(0)
@@ -217,7 +220,7 @@ def test_float16_autocast_gradients_finite_for_large_activations(impl):
     assert all(torch.isfinite(p.grad).all() for p in cca.parameters())
 
 
-@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize('dtype', LOW_PRECISION_DTYPES)
 def test_half_modules_compute_in_their_dtype_alike(dtype):
     torch.manual_seed(0)
     reference = make_cca(16).float()
