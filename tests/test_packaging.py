@@ -95,3 +95,6 @@ def test_wheel_contains_mim_files(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in SHIPPED:
         assert f'mmseg_ccnet/.mim/{name}' in names, name
+    # the benchmark and analysis tools and their library stay in the checkout
+    tools_only = {'benchmarks', 'analysis', 'lib', 'ccnet_tools'}
+    assert not [name for name in names if tools_only & set(name.split('/'))]

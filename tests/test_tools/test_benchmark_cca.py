@@ -6,7 +6,7 @@ No timing is asserted: speed targets live in the benchmark's report.
 """
 import json
 
-from mmseg_ccnet.benchmarks.criss_cross import CASES, REFERENCE
+from ccnet_tools.benchmarks.criss_cross import CASES, REFERENCE
 from runner_utils import run_tool
 
 

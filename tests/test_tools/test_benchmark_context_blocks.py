@@ -2,7 +2,7 @@
 """tools/benchmarks/benchmark_context_blocks.py on a small backbone."""
 import json
 
-from mmseg_ccnet.benchmarks.context_blocks import CASES
+from ccnet_tools.benchmarks.context_blocks import CASES
 from runner_utils import run_tool
 
 CONFIG = '''\

@@ -19,7 +19,7 @@ import textwrap
 
 from mmengine.config import Config
 
-from mmseg_ccnet.benchmarks import whole_model
+from ccnet_tools.benchmarks import whole_model
 from runner_utils import MMSEG_CONFIGS, REPO, run_tool
 from tiny_configs import tiny_ccnet
 
@@ -121,7 +121,8 @@ def test_mmseg_cases_import_nothing_of_the_plugin():
         library = tool.import_library(plugin=False)
         import mmseg_ccnet
         print(json.dumps([
-            sorted(m for m in sys.modules if m.startswith('mmseg_ccnet')),
+            sorted(m for m in sys.modules
+                   if m.startswith(('mmseg_ccnet', 'ccnet_tools'))),
             hasattr(mmseg_ccnet, '__version__'), library.__name__]))
         """)
     result = subprocess.run([sys.executable, '-c', code],
@@ -129,9 +130,10 @@ def test_mmseg_cases_import_nothing_of_the_plugin():
                             text=True,
                             check=True)
     assert json.loads(result.stdout) == [[
-        'mmseg_ccnet', 'mmseg_ccnet.benchmarks',
-        'mmseg_ccnet.benchmarks.measure', 'mmseg_ccnet.benchmarks.whole_model'
-    ], False, 'mmseg_ccnet.benchmarks.whole_model']
+        'ccnet_tools', 'ccnet_tools.benchmarks',
+        'ccnet_tools.benchmarks.measure', 'ccnet_tools.benchmarks.whole_model',
+        'mmseg_ccnet'
+    ], False, 'ccnet_tools.benchmarks.whole_model']
 
 
 def namespace(**kwargs) -> argparse.Namespace:

@@ -25,11 +25,15 @@ Example::
 import argparse
 import json
 import os.path as osp
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
-from mmseg_ccnet.analysis.feature_stats import markdown_table, measure
+from ccnet_tools.analysis.feature_stats import markdown_table, measure
 from mmseg_ccnet.utils.command_line import add_cfg_options
 
 

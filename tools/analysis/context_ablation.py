@@ -19,13 +19,17 @@ Example::
 import argparse
 import json
 import os.path as osp
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
 from mmengine.config import Config
 
-from mmseg_ccnet.analysis.context_ablation import (
+from ccnet_tools.analysis.context_ablation import (
     VARIANTS,
     ablate,
     markdown_table,

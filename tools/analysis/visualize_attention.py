@@ -15,6 +15,10 @@ Example::
         --pixel 24 40 --out attention.png
 """
 import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
@@ -23,7 +27,7 @@ import mmcv
 from mmengine.config import Config
 from mmseg.apis import init_model
 
-from mmseg_ccnet.analysis.attention_maps import (
+from ccnet_tools.analysis.attention_maps import (
     capture_attention,
     context_maps,
     draw,

@@ -2,7 +2,7 @@
 """Benchmark criss-cross attention against the einsum formulation and
 non-local.
 
-Every case of :mod:`mmseg_ccnet.benchmarks.criss_cross` at each feature
+Every case of :mod:`ccnet_tools.benchmarks.criss_cross` at each feature
 size: time of inference and of training (median over ``--repeats`` rounds
 after ``--warmup``, cases interleaved round by round), peak memory of each
 step (each case in a fresh process) and FLOPs (counted, and checked against
@@ -16,14 +16,17 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
 # isort: split
 import torch
 
-from mmseg_ccnet.benchmarks.criss_cross import (
+from ccnet_tools.benchmarks.criss_cross import (
     CASES,
     PAPER_SIZE,
     REFERENCE,
@@ -38,12 +41,12 @@ from mmseg_ccnet.benchmarks.criss_cross import (
     plot,
     targets,
 )
-from mmseg_ccnet.benchmarks.measure import (
+from ccnet_tools.benchmarks.measure import (
     fresh_process_env,
     summarize_times,
     time_interleaved,
 )
-from mmseg_ccnet.benchmarks.report import setting, write_report
+from ccnet_tools.benchmarks.report import setting, write_report
 
 
 def measure_memory(name: str, args: argparse.Namespace,

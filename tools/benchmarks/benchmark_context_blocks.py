@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Benchmark the context blocks of a backbone: none, non-local, RCCA.
 
-The cases of :mod:`mmseg_ccnet.benchmarks.context_blocks` on one input:
+The cases of :mod:`ccnet_tools.benchmarks.context_blocks` on one input:
 time of a forward and backward pass (median over ``--repeats`` rounds,
 cases interleaved), and its peak memory (each case in a fresh process).
 Writes ``results.json`` and ``results.md`` into ``--out-dir``; with
@@ -15,6 +15,9 @@ of ``configs/ccnet_coco/`` (``mask-rcnn_r18-rcca_fpn_...``)::
 import argparse
 import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
@@ -22,7 +25,7 @@ import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.benchmarks.context_blocks import (
+from ccnet_tools.benchmarks.context_blocks import (
     CASES,
     REFERENCE,
     build_case,
@@ -30,12 +33,12 @@ from mmseg_ccnet.benchmarks.context_blocks import (
     peak_memory,
     train_step,
 )
-from mmseg_ccnet.benchmarks.measure import (
+from ccnet_tools.benchmarks.measure import (
     fresh_process_env,
     summarize_times,
     time_interleaved,
 )
-from mmseg_ccnet.benchmarks.report import setting, write_report
+from ccnet_tools.benchmarks.report import setting, write_report
 
 
 def parse_args() -> argparse.Namespace:

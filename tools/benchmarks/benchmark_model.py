@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Benchmark a whole CCNet: this package's CCHead against MMSegmentation's.
 
-Every case of :mod:`mmseg_ccnet.benchmarks.whole_model` (training step and
+Every case of :mod:`ccnet_tools.benchmarks.whole_model` (training step and
 inference of this package's CCHead with both attention implementations and
 of MMSegmentation's own CCHead on compiled mmcv; inference under bfloat16
 autocast, through ``torch.compile`` and on ONNX Runtime and OpenVINO) at
@@ -28,15 +28,18 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from types import ModuleType
 from typing import Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lib'))
 
 #: Lines of a failed child's stderr kept as the reason.
 _ERROR_LINES = 3
 
 
 def import_library(plugin: bool) -> ModuleType:
-    """Import :mod:`mmseg_ccnet.benchmarks.whole_model`.
+    """Import :mod:`ccnet_tools.benchmarks.whole_model`.
 
     Args:
         plugin (bool): Import the package (its patches and registrations)
@@ -52,7 +55,7 @@ def import_library(plugin: bool) -> ModuleType:
     else:
         spec = importlib.util.find_spec('mmseg_ccnet')
         sys.modules['mmseg_ccnet'] = importlib.util.module_from_spec(spec)
-    return importlib.import_module('mmseg_ccnet.benchmarks.whole_model')
+    return importlib.import_module('ccnet_tools.benchmarks.whole_model')
 
 
 def parse_args() -> argparse.Namespace:
@@ -123,7 +126,7 @@ def run_child(args: argparse.Namespace, library: ModuleType, child: str,
 
     Args:
         args (Namespace): The command line.
-        library (ModuleType): :mod:`mmseg_ccnet.benchmarks.whole_model`.
+        library (ModuleType): :mod:`ccnet_tools.benchmarks.whole_model`.
         child (str): A case, or ``'export'``.
         size (int): S.
         **files (str): ``logits_file`` and ``onnx_file``, passed on.
@@ -147,7 +150,7 @@ def run_child(args: argparse.Namespace, library: ModuleType, child: str,
     try:
         result = subprocess.run(
             command,
-            env=child_env(library, python),
+            env=child_env(python),
             capture_output=True,
             text=True,
             timeout=args.child_timeout)
@@ -168,23 +171,22 @@ def run_child(args: argparse.Namespace, library: ModuleType, child: str,
         status='failed', reason=reason or f'exit code {result.returncode}')
 
 
-def child_env(library: ModuleType, python: str) -> Dict[str, str]:
+def child_env(python: str) -> Dict[str, str]:
     """The environment of a case's process.
 
     Args:
-        library (ModuleType): :mod:`mmseg_ccnet.benchmarks.whole_model`.
         python (str): The process's interpreter.
 
     Returns:
-        dict: :func:`~mmseg_ccnet.benchmarks.measure.fresh_process_env`
+        dict: :func:`~ccnet_tools.benchmarks.measure.fresh_process_env`
         with the folder that holds the ``mmseg_ccnet`` package first on
         ``PYTHONPATH``, where this interpreter's ``PYTHONPATH`` follows;
         another interpreter (where the package need not be installed) gets
         that folder only.
     """
-    from mmseg_ccnet.benchmarks.measure import fresh_process_env
-    root = os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(library.__file__))))
+    from ccnet_tools.benchmarks.measure import fresh_process_env
+    package = importlib.util.find_spec('mmseg_ccnet').origin
+    root = os.path.dirname(os.path.dirname(os.path.abspath(package)))
     env = fresh_process_env()
     paths = [root]
     if python == sys.executable and env.get('PYTHONPATH'):
@@ -210,14 +212,14 @@ def run_cases(args: argparse.Namespace, library: ModuleType,
 
     Args:
         args (Namespace): The command line.
-        library (ModuleType): :mod:`mmseg_ccnet.benchmarks.whole_model`.
+        library (ModuleType): :mod:`ccnet_tools.benchmarks.whole_model`.
         names (list[str]): The cases.
         scratch (str): A folder for the ONNX file and the logits.
 
     Returns:
         dict: ``export`` (None if no backend case runs) and ``runs``
         (``{case: {size: [result by round]}}``, as
-        :func:`~mmseg_ccnet.benchmarks.whole_model.summarize` takes).
+        :func:`~ccnet_tools.benchmarks.whole_model.summarize` takes).
     """
     onnx_file = os.path.join(scratch, 'model.onnx')
     export = None
@@ -281,7 +283,7 @@ def main() -> None:
     unknown = sorted(set(names).difference(library.CASES))
     if unknown:
         sys.exit(f'unknown cases {unknown}; known: {list(library.CASES)}')
-    from mmseg_ccnet.benchmarks.report import setting, write_report
+    from ccnet_tools.benchmarks.report import setting, write_report
     with tempfile.TemporaryDirectory() as scratch:
         measured = run_cases(args, library, names, scratch)
     report = dict(

@@ -12,7 +12,8 @@ import sys
 import time
 from typing import Callable, Dict, Optional
 
-from ..utils.markdown import write_section
+from mmseg_ccnet.utils.markdown import write_section
+
 from .measure import machine
 
 __all__ = ['setting', 'write_report']

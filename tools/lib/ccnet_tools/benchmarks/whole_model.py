@@ -19,7 +19,7 @@ ratios), under bfloat16 autocast, through ``torch.compile`` and on ONNX
 Runtime and OpenVINO (one dynamic-shape ONNX file, :func:`export_model`).
 
 Every case runs in a process of its own (:func:`measure_case`), started
-with :func:`~mmseg_ccnet.benchmarks.measure.fresh_process_env`. The cases of
+with :func:`~ccnet_tools.benchmarks.measure.fresh_process_env`. The cases of
 MMSegmentation's head must not see this package: its ``CCHead`` replaces
 MMSegmentation's in the registry. This module therefore imports neither the
 plugin's models and patches nor MMSegmentation at module level; the plugin
@@ -207,7 +207,7 @@ def build_model(cfg: Config, case: Case) -> nn.Module:
     cfg = copy.deepcopy(cfg)
     torch.manual_seed(0)
     if case.plugin:
-        from ..deployment.export import build_segmentor
+        from mmseg_ccnet.deployment.export import build_segmentor
         head = cfg.model.decode_head
         impl = 'einsum' if case.variant == 'einsum' else 'efficient'
         head.attention_cfg = dict(head.get('attention_cfg') or {}, impl=impl)
@@ -284,7 +284,7 @@ def inference_step(case: Case, model: Optional[nn.Module],
         (1, num_classes, S, S).
     """
     if case.variant in BACKENDS:
-        from ..deployment.backends import build_backend
+        from mmseg_ccnet.deployment.backends import build_backend
         forward = build_backend(case.variant, onnx_file)
     else:
         metas = [dict(img_shape=tuple(image.shape[2:]))]
@@ -314,7 +314,7 @@ def time_and_peak(step: Callable[[], torch.Tensor],
     The first of ``warmup`` calls is timed on its own (it includes one-time
     costs: ``torch.compile`` compiles in it); then, after ``reset``, the
     peak RSS increase of one call
-    (:func:`~mmseg_ccnet.benchmarks.measure.peak_rss_increase`); then
+    (:func:`~ccnet_tools.benchmarks.measure.peak_rss_increase`); then
     ``repeats`` timed calls.
 
     Args:
@@ -378,7 +378,7 @@ def measure_case(name: str,
     """Measure one case at one size in this process.
 
     Meant for a fresh process (see
-    :func:`~mmseg_ccnet.benchmarks.measure.fresh_process_env`); a process
+    :func:`~ccnet_tools.benchmarks.measure.fresh_process_env`); a process
     of a case with ``plugin=False`` must not have imported this package.
     Model, inputs and the compiled function or backend session exist
     before the peak memory is measured and are not counted; the gradients
@@ -449,7 +449,7 @@ def export_model(config: str, size: int, path: str) -> Dict:
     reason = missing_requirement(EXPORT_REQUIRES)
     if reason is not None:
         return dict(status='skipped', reason=reason)
-    from ..deployment.export import SegmentorLogits, export_onnx
+    from mmseg_ccnet.deployment.export import SegmentorLogits, export_onnx
     model = SegmentorLogits(
         build_model(load_config(config), CASES[LOGITS_REFERENCE]))
     example = torch.randn(

@@ -2,7 +2,7 @@
 """Context maps that follow the attention back through the RCCA passes."""
 import torch
 
-from mmseg_ccnet.analysis.attention_maps import context_maps
+from ccnet_tools.analysis.attention_maps import context_maps
 from reference import criss_cross_mask
 
 

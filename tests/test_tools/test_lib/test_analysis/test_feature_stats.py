@@ -9,7 +9,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmseg_ccnet.analysis.feature_stats import (
+from ccnet_tools.analysis.feature_stats import (
     labels_at,
     markdown_table,
     measure,

@@ -6,7 +6,7 @@ No timing is asserted: speed targets live in the benchmark's report.
 """
 import pytest
 
-from mmseg_ccnet.benchmarks.criss_cross import (
+from ccnet_tools.benchmarks.criss_cross import (
     CASES,
     REFERENCE,
     analytic_flops,

@@ -5,7 +5,7 @@ import torch
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from mmseg_ccnet.analysis.context_ablation import variant_model
+from ccnet_tools.analysis.context_ablation import variant_model
 from runner_utils import CONFIGS
 
 CONFIG = CONFIGS / 'cc_context' / \

@@ -18,7 +18,8 @@ import torch.nn as nn
 from mmcv.cnn import NonLocal2d
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..models import RecurrentCrissCrossAttention
+from mmseg_ccnet.models import RecurrentCrissCrossAttention
+
 from .measure import peak_rss_increase, ratio
 
 __all__ = [
@@ -196,7 +197,7 @@ def peak_memory(name: str, batch: int, channels: int, size: int,
     """Peak RSS increase of each step of one case, in this process.
 
     Meant for a fresh process (see
-    :func:`~mmseg_ccnet.benchmarks.measure.fresh_process_env`). The input,
+    :func:`~ccnet_tools.benchmarks.measure.fresh_process_env`). The input,
     the output gradient and the parameters exist before a step and are not
     counted; the gradients of the input and parameters are.
 

@@ -17,7 +17,7 @@ import torch
 from mmseg.apis import inference_model
 from mmseg.structures import SegDataSample
 
-from ..models import CrissCrossAttention
+from mmseg_ccnet.models import CrissCrossAttention
 
 __all__ = [
     'capture_attention', 'propagate', 'context_maps', 'feature_position',

@@ -22,7 +22,7 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
 
-from ..utils.command_line import slug
+from mmseg_ccnet.utils.command_line import slug
 
 __all__ = [
     'VARIANTS', 'variant_model', 'head_peak_memory', 'train_variant',

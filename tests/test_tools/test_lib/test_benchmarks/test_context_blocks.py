@@ -2,7 +2,7 @@
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.benchmarks.context_blocks import (
+from ccnet_tools.benchmarks.context_blocks import (
     CASES,
     build_case,
     markdown_table,

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-from mmseg_ccnet.benchmarks.measure import (
+from ccnet_tools.benchmarks.measure import (
     peak_rss_increase,
     summarize_times,
     time_interleaved,

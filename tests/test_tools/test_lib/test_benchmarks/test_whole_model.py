@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_ccnet.benchmarks.whole_model import (
+from ccnet_tools.benchmarks.whole_model import (
     CASES,
     load_config,
     logits_difference,

@@ -15,12 +15,12 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
-from ..engine import build_runner
-from ..models.losses.category_consistent_loss import (
+from mmseg_ccnet.engine import build_runner
+from mmseg_ccnet.models.losses.category_consistent_loss import (
     resize_seg_label,
     scatter_mean,
 )
-from ..utils.command_line import slug
+from mmseg_ccnet.utils.command_line import slug
 
 __all__ = [
     'EMBEDDING', 'labels_at', 'collect_features', 'separation', 'measure',
