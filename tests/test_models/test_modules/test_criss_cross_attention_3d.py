@@ -3,6 +3,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
+import ccnet_core
 from mmseg_ccnet.models import CrissCrossAttention, CrissCrossAttention3D
 from reference import (
     assert_matches_dense,
@@ -188,3 +189,15 @@ def test_output_is_contiguous_in_the_input_memory_format():
     last = cca(x.to(memory_format=torch.channels_last))
     assert last.is_contiguous(memory_format=torch.channels_last)
     torch.testing.assert_close(last, out, rtol=1e-5, atol=1e-5)
+
+
+def test_folded_frames_equal_the_core_module_on_clips():
+    cca = make_cca3d(16, 3)
+    core = ccnet_core.CrissCrossAttention3D(16)
+    core.load_state_dict(cca.state_dict(), strict=True)
+    clips = torch.randn(2, 16, 3, 4, 5)
+    frames = clips.transpose(1, 2).flatten(0, 1)  # (B * T, C, H, W)
+    torch.testing.assert_close(
+        cca(frames).unflatten(0, (2, 3)).transpose(1, 2), core(clips))
+    torch.testing.assert_close(
+        cca.attention(frames).unflatten(0, (2, 3)), core.attention(clips))
