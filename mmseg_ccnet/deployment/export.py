@@ -27,6 +27,7 @@ from typing import (
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from ccnet_core import CrissCrossAttention
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
@@ -34,7 +35,6 @@ from mmengine.runner import load_checkpoint
 from mmseg.models import BaseSegmentor, EncoderDecoder
 from mmseg.registry import MODELS
 
-from ..models import CrissCrossAttention
 from .backends import Backend
 
 #: Names of the symbolic input and output dimensions of a dynamic export.
