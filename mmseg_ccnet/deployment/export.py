@@ -27,13 +27,14 @@ from typing import (
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ccnet_core import CrissCrossAttention
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.models import BaseSegmentor, EncoderDecoder
 from mmseg.registry import MODELS
+
+from ccnet_core import CrissCrossAttention
 
 from .backends import Backend
 
