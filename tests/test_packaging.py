@@ -95,3 +95,5 @@ def test_wheel_contains_mim_files(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in SHIPPED:
         assert f'mmseg_ccnet/.mim/{name}' in names, name
+    # the torch-only core, a second top-level package
+    assert {'ccnet_core/__init__.py', 'ccnet_core/criss_cross.py'} <= names
