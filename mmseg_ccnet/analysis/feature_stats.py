@@ -15,11 +15,9 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
+from ccnet_core.category_consistent_loss import resize_seg_label, scatter_mean
+
 from ..engine import build_runner
-from ..models.losses.category_consistent_loss import (
-    resize_seg_label,
-    scatter_mean,
-)
 from ..utils.command_line import slug
 
 __all__ = [
