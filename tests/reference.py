@@ -30,9 +30,10 @@ def dense_criss_cross(module, x: torch.Tensor) -> torch.Tensor:
 
     Args:
         module: A CrissCrossAttention or CrissCrossAttention3D (its 1x1
-            convs, gamma and, in 3D, num_frames are used).
-        x (Tensor): (B, C, H, W), or (B * T, C, H, W) frames of clips,
-            clip-major, for a CrissCrossAttention3D of num_frames=T.
+            convs, gamma and, for folded clips, num_frames are used).
+        x (Tensor): (B, C, H, W), (B, C, T, H, W) clips or volumes, or
+            (B * T, C, H, W) frames of clips, clip-major, for a module with
+            ``num_frames=T``.
 
     Returns:
         Tensor: The shape of ``x``, ``gamma * attended + x``.
@@ -44,9 +45,14 @@ def dense_criss_cross(module, x: torch.Tensor) -> torch.Tensor:
             features = features.unflatten(0, (-1, num_frames)).transpose(1, 2)
         return features.flatten(2)
 
-    query = positions(module.query_conv(x))  # B, C', N
-    key = positions(module.key_conv(x))
-    value = positions(module.value_conv(x))  # B, C, N
+    def project(conv):  # the 1x1 conv at every position, any layout
+        weight, bias = conv.weight.flatten(1), conv.bias
+        return torch.einsum('oc,bc...->bo...', weight, x) + bias.view(
+            -1, *[1] * (x.dim() - 2))
+
+    query = positions(project(module.query_conv))  # B, C', N
+    key = positions(project(module.key_conv))
+    value = positions(project(module.value_conv))  # B, C, N
     energy = query.transpose(1, 2) @ key  # B, N, N
     sizes = x.shape[2:] if num_frames is None else (num_frames, *x.shape[2:])
     mask = criss_cross_mask(*sizes).to(x.device)

@@ -98,3 +98,5 @@ def test_wheel_contains_mim_files(tmp_path):
     # the benchmark and analysis tools and their library stay in the checkout
     tools_only = {'benchmarks', 'analysis', 'lib', 'ccnet_tools'}
     assert not [name for name in names if tools_only & set(name.split('/'))]
+    # the torch-only core, a second top-level package
+    assert {'ccnet_core/__init__.py', 'ccnet_core/criss_cross.py'} <= names

@@ -34,7 +34,8 @@ from mmengine.runner import load_checkpoint
 from mmseg.models import BaseSegmentor, EncoderDecoder
 from mmseg.registry import MODELS
 
-from ..models import CrissCrossAttention
+from ccnet_core import CrissCrossAttention
+
 from .backends import Backend
 
 #: Names of the symbolic input and output dimensions of a dynamic export.

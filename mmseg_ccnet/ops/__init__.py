@@ -1,16 +1,10 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-from .criss_cross import (
-                          CrissCrossAttentionFunction,
-                          autocast_dtype,
-                          criss_cross_attention,
-)
 from .focal_loss import sigmoid_focal_loss
 from .nms import batched_nms, nms
 from .point_sample import point_sample
 from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
-    'CrissCrossAttentionFunction', 'RoIAlign', 'RoIAlignFunction',
-    'autocast_dtype', 'batched_nms', 'criss_cross_attention', 'nms',
-    'point_sample', 'roi_align', 'sigmoid_focal_loss'
+    'RoIAlign', 'RoIAlignFunction', 'batched_nms', 'nms', 'point_sample',
+    'roi_align', 'sigmoid_focal_loss'
 ]

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import functools
 import logging
-from typing import Dict, List, NamedTuple
+from typing import Dict, List, NamedTuple, Optional
 
 import torch
 import torch.nn as nn
@@ -10,7 +10,9 @@ from mmseg.models.decode_heads.fcn_head import FCNHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..modules import CrissCrossAttention, check_feature_map, check_integer
+from ccnet_core.layout import check_feature_map, check_integer
+
+from ..modules import CrissCrossAttention
 
 
 @functools.lru_cache(maxsize=None)
@@ -28,13 +30,14 @@ class RCCAFeatures(NamedTuple):
     """Intermediate features of :class:`CCHead`, each (B, C, H, W).
 
     Attributes:
-        attention (Tensor): ``cca^R(convs[0](x))``, the output of the last
-            criss-cross attention pass (H'' in the paper).
+        attention (Tensor, optional): ``cca^R(convs[0](x))``, the output of
+            the last criss-cross attention pass (H'' in the paper); None
+            where it was not kept.
         context (Tensor): ``convs[1](attention)``.
         fused (Tensor): The features before the classifier:
             ``conv_cat([x, context])`` if ``concat_input``, else ``context``.
     """
-    attention: torch.Tensor
+    attention: Optional[torch.Tensor]
     context: torch.Tensor
     fused: torch.Tensor
 
@@ -153,32 +156,36 @@ class CCHead(FCNHead):
             return context
         return self.conv_cat(torch.cat([x, context], dim=1))
 
-    def rcca_features(self, inputs: List[torch.Tensor]) -> RCCAFeatures:
+    def rcca_features(self,
+                      inputs: List[torch.Tensor],
+                      keep_attention: bool = True) -> RCCAFeatures:
         """Run the head up to the classifier, keeping the RCCA features.
+
+        The one path of the head's features, for the classifier, the
+        category consistent loss and analyses.
 
         Args:
             inputs (list[Tensor]): Multi-level backbone features; the one at
                 ``in_index`` has shape (B, in_channels, H, W).
+            keep_attention (bool): Whether to keep the attention's output.
+                False drops it as soon as ``convs[1]`` has read it (in
+                inference it is freed before the fusion). Defaults to True.
 
         Returns:
-            RCCAFeatures: ``attention``, ``context`` and ``fused`` of the
-            samples :meth:`labelled_features` picks, each of shape
-            (B, channels, H, W).
+            RCCAFeatures: ``attention`` (None unless kept), ``context`` and
+            ``fused`` of the samples :meth:`labelled_features` picks, each
+            of shape (B, channels, H, W).
         """
         x = self.rcca_input(inputs)
         attention = self.cca.recurrent(self.convs[0](x), self.recurrence)
-        context = self.convs[1](attention)
-        x, attention, context = (
-            self.labelled_features(features)
-            for features in (x, attention, context))
-        return RCCAFeatures(attention, context, self.fuse(x, context))
+        context = self.labelled_features(self.convs[1](attention))
+        attention = self.labelled_features(
+            attention) if keep_attention else None
+        fused = self.fuse(self.labelled_features(x), context)
+        return RCCAFeatures(attention, context, fused)
 
     def _forward_feature(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Features before the classifier.
-
-        Unlike :meth:`rcca_features`, keeps no reference to the attention's
-        output, which is freed as soon as ``convs[1]`` has read it (in
-        inference).
 
         Args:
             inputs (list[Tensor]): Multi-level backbone features; the one at
@@ -187,11 +194,7 @@ class CCHead(FCNHead):
         Returns:
             Tensor: Features of shape (B, channels, H, W).
         """
-        x = self.rcca_input(inputs)
-        context = self.convs[1](
-            self.cca.recurrent(self.convs[0](x), self.recurrence))
-        return self.fuse(
-            self.labelled_features(x), self.labelled_features(context))
+        return self.rcca_features(inputs, keep_attention=False).fused
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Forward function.
@@ -221,7 +224,8 @@ class CCHead(FCNHead):
         """
         if self.loss_ccl is None:
             return super().loss(inputs, batch_data_samples, train_cfg)
-        features = self.rcca_features(inputs)
+        features = self.rcca_features(
+            inputs, keep_attention=self.ccl_feature == 'attention')
         losses = self.loss_by_feat(
             self.cls_seg(features.fused), batch_data_samples)
         seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)

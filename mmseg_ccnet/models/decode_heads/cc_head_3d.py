@@ -3,8 +3,10 @@ import torch
 from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType
 
+from ccnet_core.layout import check_integer
+
 from ...utils import key_frames
-from ..modules import CrissCrossAttention3D, check_integer
+from ..modules import CrissCrossAttention3D
 from .cc_head import CCHead
 
 

@@ -1,27 +1,26 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-import torch
+import copy
+import functools
+
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
 
-from .criss_cross_attention import (
-    CrissCrossAttention,
-    check_feature_map,
-    check_integer,
-)
+import ccnet_core
+
+from .criss_cross_attention import CrissCrossAttention
 
 
 @MODELS.register_module()
-class RCCA(BaseModule):
-    """Recurrent criss-cross attention module of `CCNet
-    <https://arxiv.org/abs/1811.11721>`_.
+class RCCA(ccnet_core.RCCA, BaseModule):
+    """:class:`ccnet_core.RCCA` with OpenMMLab's configurable convolutions.
 
-    ``conv_in`` (3x3, C_in -> C) -> ``recurrence`` passes of one shared
-    criss-cross attention ``cca`` (:meth:`CrissCrossAttention.recurrent`)
-    -> ``conv_out`` (3x3) -> concatenation with the input -> ``bottleneck``
-    (3x3, C_in + C -> C). With R = 2 every position gathers context from
-    the whole feature map. ``cca`` is an :attr:`attention_type`.
+    The recurrent criss-cross attention module of CCNet: ``conv_in``,
+    ``recurrence`` passes of one shared :attr:`attention_type` ``cca``,
+    ``conv_out``, concatenation with the input and ``bottleneck``; the
+    three convolution layers are mmcv ``ConvModule`` s (3x3) built from
+    ``conv_cfg``, ``norm_cfg`` and ``act_cfg``.
 
     Args:
         in_channels (int): Channels C_in of the input.
@@ -39,7 +38,6 @@ class RCCA(BaseModule):
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
-    #: The criss-cross attention class that ``cca`` is built from.
     attention_type = CrissCrossAttention
 
     def __init__(self,
@@ -51,36 +49,13 @@ class RCCA(BaseModule):
                  act_cfg: ConfigType = dict(type='ReLU'),
                  attention_cfg: OptConfigType = None,
                  init_cfg: OptConfigType = None):
-        super().__init__(init_cfg)
-        check_integer(recurrence, 'recurrence', 0)
-        self.in_channels = in_channels
-        self.channels = channels
-        self.recurrence = recurrence
-        conv = dict(
+        conv_block = functools.partial(
+            ConvModule,
             kernel_size=3,
             padding=1,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
-        self.conv_in = ConvModule(in_channels, channels, **conv)
-        self.cca = self.attention_type(
-            channels, **(attention_cfg or {})) if recurrence else None
-        self.conv_out = ConvModule(channels, channels, **conv)
-        self.bottleneck = ConvModule(in_channels + channels, channels, **conv)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Forward function.
-
-        Args:
-            x (Tensor): Feature map of shape (B, C_in, H, W).
-
-        Returns:
-            Tensor: Output of shape (B, C, H, W).
-        """
-        check_feature_map(x, self.in_channels,
-                          self.attention_type.input_layout)
-        features = self.conv_in(x)
-        if self.cca is not None:
-            features = self.cca.recurrent(features, self.recurrence)
-        context = self.conv_out(features)
-        return self.bottleneck(torch.cat([x, context], dim=1))
+        super().__init__(in_channels, channels, recurrence, attention_cfg,
+                         conv_block)
+        self.init_cfg = copy.deepcopy(init_cfg)

@@ -20,12 +20,8 @@ from mmseg_ccnet.models import (
     CCHead,
     CrissCrossAttention,
 )
-from runner_utils import (
-    CONFIGS,
-    LOW_PRECISION_DTYPES,
-    MMSEG_CONFIGS,
-    small_resnet,
-)
+from precision import LOW_PRECISION_DTYPES
+from runner_utils import CONFIGS, MMSEG_CONFIGS, small_resnet
 
 HEAD = dict(
     in_channels=32,

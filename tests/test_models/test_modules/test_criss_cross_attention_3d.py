@@ -3,6 +3,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
+import ccnet_core
 from mmseg_ccnet.models import CrissCrossAttention, CrissCrossAttention3D
 from reference import (
     assert_matches_dense,
@@ -48,45 +49,12 @@ def test_reference_mask_has_t_plus_h_plus_w_minus_2_entries():
     assert all(sum(a != b for a, b in zip(p, (0, 1, 2))) <= 1 for p in seen)
 
 
-def test_attention_weights_cover_the_path_once():
-    cca = make_cca3d(16, 4).double()
-    x = folded(2, 16, 4, 5, 6, dtype=torch.float64)
-    attention = cca.attention(x).unflatten(0, (2, 4))
-    assert attention.shape == (2, 4, 5, 6, 5 + 6 + 4)
-    torch.testing.assert_close(
-        attention.sum(-1), torch.ones(2, 4, 5, 6, dtype=torch.float64))
-    for i in range(5):  # own position: zero in the column part
-        assert torch.all(attention[:, :, i, :, i] == 0)
-    for t in range(4):  # and zero in the temporal part
-        assert torch.all(attention[:, t, :, :, 5 + 6 + t] == 0)
-    assert torch.all(attention[..., 5:5 + 6] > 0)  # counted in the row
-
-
 def test_frames_of_other_clips_are_not_attended():
     cca = make_cca3d(16, 3)
     x = folded(2, 16, 3, 4, 5, requires_grad=True)
     out = cca(x)
     grad, = torch.autograd.grad(out[:3].sum(), x)  # the first clip
     assert grad[:3].abs().sum() > 0 and grad[3:].abs().sum() == 0
-
-
-def test_single_frame_equals_the_2d_module_with_its_weights():
-    torch.manual_seed(0)
-    cca2d = CrissCrossAttention(16)
-    with torch.no_grad():
-        cca2d.gamma.scale.fill_(0.5)
-    cca3d = CrissCrossAttention3D(16, num_frames=1)
-    cca3d.load_state_dict(cca2d.state_dict())
-    assert cca3d.query_conv.weight.shape == (2, 16, 1, 1)
-    x = torch.randn(2, 16, 7, 5, requires_grad=True)
-    out3d = cca3d(x)
-    out2d = cca2d(x)
-    torch.testing.assert_close(out3d, out2d, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(cca3d.attention(x)[..., :7 + 5],
-                               cca2d.attention(x))
-    grad3d, = torch.autograd.grad(out3d.sum(), x)
-    grad2d, = torch.autograd.grad(out2d.sum(), x)
-    torch.testing.assert_close(grad3d, grad2d, rtol=1e-5, atol=1e-6)
 
 
 def test_2d_weights_load_strictly():
@@ -188,3 +156,15 @@ def test_output_is_contiguous_in_the_input_memory_format():
     last = cca(x.to(memory_format=torch.channels_last))
     assert last.is_contiguous(memory_format=torch.channels_last)
     torch.testing.assert_close(last, out, rtol=1e-5, atol=1e-5)
+
+
+def test_folded_frames_equal_the_core_module_on_clips():
+    cca = make_cca3d(16, 3)
+    core = ccnet_core.CrissCrossAttention3D(16)
+    core.load_state_dict(cca.state_dict(), strict=True)
+    clips = torch.randn(2, 16, 3, 4, 5)
+    frames = clips.transpose(1, 2).flatten(0, 1)  # (B * T, C, H, W)
+    torch.testing.assert_close(
+        cca(frames).unflatten(0, (2, 3)).transpose(1, 2), core(clips))
+    torch.testing.assert_close(
+        cca.attention(frames).unflatten(0, (2, 3)), core.attention(clips))

@@ -15,11 +15,8 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
+from ccnet_core.category_consistent_loss import resize_seg_label, scatter_mean
 from mmseg_ccnet.engine import build_runner
-from mmseg_ccnet.models.losses.category_consistent_loss import (
-    resize_seg_label,
-    scatter_mean,
-)
 from mmseg_ccnet.utils.command_line import slug
 
 __all__ = [

@@ -1,10 +1,9 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 import pytest
 import torch
-from mmseg.registry import MODELS
 
-from mmseg_ccnet.models import CategoryConsistentLoss
-from mmseg_ccnet.models.losses.category_consistent_loss import phi_dis, phi_var
+from ccnet_core import CategoryConsistentLoss
+from ccnet_core.category_consistent_loss import phi_dis, phi_var
 from reference import category_consistent_terms
 
 DELTA_V, DELTA_D, IGNORE = 0.5, 1.5, 255
@@ -172,13 +171,6 @@ def test_bfloat16_autocast():
     value.backward()
     assert torch.isfinite(conv.weight.grad).all()
     assert conv.weight.grad.abs().sum() > 0
-
-
-def test_built_from_the_registry_with_its_name():
-    loss = MODELS.build(
-        dict(type='CategoryConsistentLoss', loss_name='loss_consistency'))
-    assert isinstance(loss, CategoryConsistentLoss)
-    assert loss.loss_name == 'loss_consistency'
 
 
 def test_rejects_delta_v_above_delta_d():

@@ -7,7 +7,7 @@ softmax over the criss-cross path of position ``u`` of the energies
 ``q_u . k_p`` (``q``, ``k`` the query and key 1x1 convolutions of ``x``) and
 ``W_v' = gamma W_v``, ``b_v' = gamma b_v`` the value convolution scaled by
 ``gamma``. This equals ``gamma * sum_p A_up (W_v x_p + b_v) + x``, the output
-of :class:`~mmseg_ccnet.models.CrissCrossAttention`, because a 1x1
+of :class:`~ccnet_core.CrissCrossAttention`, because a 1x1
 convolution acts on channels only and every ``A_u`` sums to 1: the value
 convolution commutes with the aggregation.
 
@@ -30,13 +30,15 @@ What keeps memory and time low:
   one column) is copied at a time: small maps take one product per
   direction, large maps a bounded temporary buffer.
 
-Under ``torch.autocast`` the products run in the autocast dtype, except the
-energies ``q_u . k_p``: they, the softmax and its statistics are computed in
-float32 (or the input's dtype if wider), so that activations that float16
-cannot multiply without overflow (energies above 65504) give the weights
-that float32 gives; the residual stays in the input's dtype. The einsum
-formulation of :class:`~mmseg_ccnet.models.CrissCrossAttention` does the
-same.
+Under ``torch.autocast`` the products run in the autocast dtype, except
+those that make the energies ``q_u . k_p``: the query and key projections,
+the energies, the softmax and its statistics are computed in float32 (or the
+input's dtype if wider), so that the weights are float32's: activations that
+float16 cannot multiply without overflow (energies above 65504) give the
+weights that float32 gives, and energies of large activations are not
+rounded through a query and key in the autocast dtype. The residual stays in
+the input's dtype. The einsum formulation of
+:class:`~ccnet_core.CrissCrossAttention` does the same.
 """
 from typing import List, Optional, Tuple
 
@@ -238,8 +240,20 @@ def compute_dtype(x: Tensor) -> torch.dtype:
     return autocast_dtype(x.device.type) or x.dtype
 
 
+def energy_dtype(x: Tensor) -> torch.dtype:
+    """The dtype of the query, the key, the energies and the softmax.
+
+    Args:
+        x (Tensor): The input feature map.
+
+    Returns:
+        torch.dtype: float32, or the dtype of ``x`` if wider.
+    """
+    return torch.promote_types(x.dtype, torch.float32)
+
+
 def query_key(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """Query and key maps, channels last.
+    """Query and key maps, channels last, in :func:`energy_dtype`.
 
     Args:
         x (Tensor): Feature map of shape (B, C, H, W).
@@ -251,8 +265,11 @@ def query_key(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         the query, the others the key.
     """
     batch, _, height, width = x.shape
-    qk = torch.baddbmm(bias, x.flatten(2).transpose(1, 2),
-                       weight.t().expand(batch, -1, -1))
+    dtype = energy_dtype(x)
+    qk = torch.baddbmm(
+        bias.to(dtype),
+        x.to(dtype).flatten(2).transpose(1, 2),
+        weight.to(dtype).t().expand(batch, -1, -1))
     return qk.view(batch, height, width, weight.size(0))
 
 
@@ -378,14 +395,11 @@ class CrissCrossAttentionFunction(Function):
         ctx.dtype = dtype = compute_dtype(x)
         with torch.autocast(x.device.type, enabled=False):
             x_low = x.to(dtype)
-            query, key = query_key(x_low, qk_weight.to(dtype),
-                                   qk_bias.to(dtype)).chunk(2, dim=-1)
+            query, key = query_key(x, qk_weight, qk_bias).chunk(2, dim=-1)
             weight = value_weight.to(dtype)
             y = x.new_empty(x.shape)
             z = x_low.new_empty(x.shape[2:] + x.shape[1:2])
-            log_normalizers = query.new_empty(
-                query.shape[:3],
-                dtype=torch.promote_types(query.dtype, torch.float32))
+            log_normalizers = query.new_empty(query.shape[:3])
             for b in range(x.size(0)):
                 col, row, log_normalizers[b] = path_softmax(query[b], key[b])
                 gather_path(
@@ -414,19 +428,19 @@ class CrissCrossAttentionFunction(Function):
          value_weight) = ctx.saved_tensors
         dtype = ctx.dtype
         with torch.autocast(x.device.type, enabled=False):
-            x_low = x.to(dtype)
-            qk_weight_low = qk_weight.to(dtype)
             grad_values, grad_qk, grad_weight = aggregation_backward(
-                x_low, query_key(x_low, qk_weight_low, qk_bias.to(dtype)),
+                x.to(dtype), query_key(x, qk_weight, qk_bias),
                 log_normalizers, grad_y.to(dtype), value_weight.to(dtype))
+            qk_dtype = grad_qk.dtype
             grad_x = x.new_empty(x.shape)
             for b in range(x.size(0)):
-                add_product(grad_y[b].flatten(1), qk_weight_low.t(),
-                            grad_qk[b].t(), grad_x[b].flatten(1))
+                add_product(grad_y[b].flatten(1),
+                            qk_weight.to(qk_dtype).t(), grad_qk[b].t(),
+                            grad_x[b].flatten(1))
                 grad_x[b] += grad_values[b].permute(2, 0, 1)
             grad_qk_weight = torch.bmm(
                 grad_qk.transpose(1, 2),
-                x_low.flatten(2).transpose(1, 2)).sum(0)
+                x.to(qk_dtype).flatten(2).transpose(1, 2)).sum(0)
         return (grad_x, grad_qk_weight.to(qk_weight.dtype),
                 grad_qk.sum((0, 1)).to(qk_bias.dtype),
                 grad_weight.to(value_weight.dtype),

@@ -1,9 +1,16 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+import re
+
 import pytest
 import torch
-from mmseg.registry import MODELS
 
-from mmseg_ccnet.models import RCCA, CrissCrossAttention
+from ccnet_core import (
+    RCCA,
+    RCCA3D,
+    ConvBlock,
+    CrissCrossAttention,
+    CrissCrossAttention3D,
+)
 from reference import criss_cross_mask, reach
 
 
@@ -66,11 +73,6 @@ def test_zero_recurrence_has_no_attention():
     torch.testing.assert_close(rcca(x), expected)
 
 
-def test_built_from_registry():
-    rcca = MODELS.build(dict(type='RCCA', in_channels=8, channels=16))
-    assert isinstance(rcca, RCCA) and rcca.recurrence == 2
-
-
 @pytest.mark.parametrize('bad, message', [
     (torch.randn(12, 4, 4), 'expected a 4D feature map'),
     (torch.randn(1, 8, 4, 4), 'got 8 channels'),
@@ -84,3 +86,56 @@ def test_wrong_input_raises_value_error(bad, message):
 def test_bad_recurrence_rejected(recurrence):
     with pytest.raises(ValueError, match='recurrence'):
         RCCA(12, 16, recurrence=recurrence)
+
+
+def test_conv_block_convolves_clips_frame_by_frame():
+    torch.manual_seed(0)
+    block = ConvBlock(8, 6).eval()
+    clips = torch.randn(2, 8, 3, 5, 4)
+    out = block(clips)
+    assert out.shape == (2, 6, 3, 5, 4)
+    for t in range(3):
+        torch.testing.assert_close(out[:, :, t], block(clips[:, :, t]))
+
+
+def make_rcca3d(recurrence: int = 2) -> RCCA3D:
+    torch.manual_seed(0)
+    rcca = RCCA3D(12, 16, recurrence=recurrence).eval()
+    with torch.no_grad():
+        rcca.cca.gamma.scale.fill_(0.5)
+    return rcca
+
+
+def test_rcca3d_on_clips_and_volumes():
+    """(B, C, T, H, W) in, (B, C, T, H, W) out: frame-wise convolutions
+    around R passes of one shared 3D attention."""
+    rcca = make_rcca3d(recurrence=3)
+    assert type(rcca.cca) is CrissCrossAttention3D
+    volume = torch.randn(2, 12, 6, 7, 5)  # depth 6
+    out = rcca(volume)
+    assert out.shape == (2, 16, 6, 7, 5)
+    feats = rcca.conv_in(volume)
+    for _ in range(3):
+        feats = rcca.cca(feats)
+    expected = rcca.bottleneck(
+        torch.cat([volume, rcca.conv_out(feats)], dim=1))
+    torch.testing.assert_close(out, expected)
+
+
+def test_rcca3d_has_the_state_dict_of_rcca_and_equals_it_on_one_frame():
+    torch.manual_seed(0)
+    rcca = RCCA(12, 16).eval()
+    with torch.no_grad():
+        rcca.cca.gamma.scale.fill_(0.5)
+    rcca3d = RCCA3D(12, 16).eval()
+    assert list(rcca3d.state_dict()) == list(rcca.state_dict())
+    rcca3d.load_state_dict(rcca.state_dict(), strict=True)
+    x = torch.randn(2, 12, 6, 5)
+    torch.testing.assert_close(
+        rcca3d(x.unsqueeze(2)).squeeze(2), rcca(x), rtol=1e-5, atol=1e-5)
+
+
+def test_rcca3d_rejects_frames_folded_into_the_batch():
+    with pytest.raises(ValueError, match=re.escape(
+            'expected a 5D feature map (B, C, T, H, W) with C=12')):
+        make_rcca3d()(torch.randn(6, 12, 4, 4))

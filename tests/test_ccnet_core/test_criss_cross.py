@@ -3,9 +3,12 @@
 import pytest
 import torch
 
-import mmseg_ccnet.ops.criss_cross as ops
-from mmseg_ccnet.models import CrissCrossAttention
-from mmseg_ccnet.ops import CrissCrossAttentionFunction, criss_cross_attention
+import ccnet_core.criss_cross as ops
+from ccnet_core import (
+    CrissCrossAttention,
+    CrissCrossAttentionFunction,
+    criss_cross_attention,
+)
 from reference import dense_criss_cross
 
 # odd and non-square sizes, H or W = 1, batch > 1, W not a multiple of the
