@@ -11,6 +11,7 @@
 * :func:`non_finite_tensors` names the weights that are NaN or infinite.
 """
 import errno
+import glob
 import logging
 import os
 import os.path as osp
@@ -53,6 +54,15 @@ def _fsync_folder(folder: str) -> None:
         os.close(handle)
 
 
+def _remove_partial_files(folder: str, name: str = '*') -> None:
+    """Remove what writes to ``folder/name`` killed before their rename
+    left behind (``.<name>.<pid>.tmp``)."""
+    for partial in glob.glob(osp.join(glob.escape(folder), f'.{name}.*.tmp')):
+        print_log(f'Removing {partial}, left by a write that was killed.',
+                  logger='current')
+        os.remove(partial)
+
+
 @contextmanager
 def atomic_file(path: str, mode: str) -> Iterator[IO]:
     """A file object whose content replaces ``path`` once it is complete.
@@ -63,7 +73,8 @@ def atomic_file(path: str, mode: str) -> Iterator[IO]:
 
     Yields:
         IO: The temporary file ``.<name>.<pid>.tmp`` beside ``path``
-        (created with the permissions ``open`` gives).
+        (created with the permissions ``open`` gives; those a killed
+        write of ``path`` left are removed first).
 
     Raises:
         OSError: What writing raised (e.g. ``ENOSPC``), with the
@@ -71,6 +82,7 @@ def atomic_file(path: str, mode: str) -> Iterator[IO]:
             keeps its previous content.
     """
     folder, name = osp.split(osp.abspath(path))
+    _remove_partial_files(folder, name)
     partial = osp.join(folder, f'.{name}.{os.getpid()}.tmp')
     try:
         with open(partial, mode) as file:
@@ -138,7 +150,7 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     checkpoint; otherwise (pointer missing, empty, naming a missing or
     damaged file, e.g. one written by a run killed while saving) the newest
     whole ``iter_<n>.pth`` or ``epoch_<n>.pth`` of the work dir, with a
-    warning that says why.
+    warning that says why. Temporary files of killed writes are removed.
 
     Args:
         work_dir (str): The run's work dir.
@@ -152,6 +164,8 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
             naming them: the run does not start again from iteration 0 over
             them.
     """
+    if osp.isdir(work_dir):
+        _remove_partial_files(work_dir)
     named = _pointer_target(work_dir)
     problem = 'is missing or empty'
     if named is not None:
