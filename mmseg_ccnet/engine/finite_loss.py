@@ -72,14 +72,13 @@ def check_losses(loss: torch.Tensor, log_vars: Mapping) -> bool:
     iteration = MessageHub.get_current_instance().get_info('iter')
     where = 'the first iteration' if iteration is None else \
         f'iteration {iteration + 1}'
-    terms = ', '.join(
-        f'{name}={float(value):g}' for name, value in log_vars.items()
-        if isinstance(value, torch.Tensor) and value.numel() == 1)
-    bad = [
-        name for name, value in log_vars.items()
+    values = {
+        name: float(value.detach())
+        for name, value in log_vars.items()
         if isinstance(value, torch.Tensor) and value.numel() == 1
-        and not math.isfinite(float(value))
-    ]
+    }
+    terms = ', '.join(f'{name}={value:g}' for name, value in values.items())
+    bad = [name for name, value in values.items() if not math.isfinite(value)]
     message = (f'The training loss is not finite at {where} ({terms}; '
                f'non-finite: {", ".join(bad)}).')
     if action == 'skip':
