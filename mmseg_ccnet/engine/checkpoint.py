@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import HTTPHandler, HTTPSHandler, Request, build_opener
@@ -58,7 +58,8 @@ __all__ = [
     'CONNECT_TIMEOUT_ENV', 'READ_TIMEOUT_ENV', 'MIN_SPEED_ENV',
     'CheckpointDownloadError',
     'CheckpointLoadError', 'hash_prefix', 'checkpoint_format_error',
-    'fetch_checkpoint', 'load_from_http', 'load_from_local', 'plain_state',
+    'fetch_checkpoint', 'foreign_globals', 'load_from_http',
+    'load_from_local', 'plain_state',
     'rewrite_trusted_checkpoint'
 ]
 
@@ -77,6 +78,13 @@ OPENMMLAB_NAME = re.compile(r'_\d{8}_\d{6}-([0-9a-f]{8})\.[^.]+$')
 #: ``<name>-<8 to 64 hex>.<ext>`` with a letter among the digits (so not a
 #: date such as ``-20240101``), as torchvision and OpenMMLab name weights.
 HEX_SUFFIX = re.compile(r'-((?=[0-9]*[a-f])[0-9a-f]{8,64})\.[^.]+$')
+#: The globals an mmengine run without the plugin pickles into its
+#: checkpoints (numpy scalars and arrays, HistoryBuffer and its methods).
+MMENGINE_GLOBALS = re.compile(
+    r'^(builtins\.getattr|collections\.OrderedDict|'
+    r'numpy\.(_core|core)\.multiarray\.(scalar|_reconstruct)|'
+    r'numpy\.(ndarray|dtype)|numpy\.dtypes\.\w+DType|'
+    r'mmengine\.logging\.history_buffer\.HistoryBuffer)$')
 #: What ``torch.save`` writes in its legacy (pre-zip) format first.
 LEGACY_MAGIC = b'\x80\x02\x8a\x0a' + (0x1950a86a20f9469cfc6c).to_bytes(
     10, 'little')
@@ -526,6 +534,27 @@ def _refused_global(error: Exception) -> Optional[str]:
     return match.group(1) if match else None
 
 
+def foreign_globals(filename: str) -> List[str]:
+    """The globals of a checkpoint that mmengine runs do not write.
+
+    Args:
+        filename (str): A checkpoint file.
+
+    Returns:
+        list[str]: The globals ``weights_only=True`` refuses (torch >= 2.6
+        lists them without loading the file) other than those an mmengine
+        run without the plugin pickles (:data:`MMENGINE_GLOBALS`), e.g.
+        ``['builtins.eval']``: code, which :func:`rewrite_trusted_checkpoint`
+        must not run. Empty where torch cannot list them.
+    """
+    lister = getattr(torch.serialization, 'get_unsafe_globals_in_checkpoint',
+                     None)
+    if lister is None:
+        return []
+    return [name for name in lister(filename)
+            if not MMENGINE_GLOBALS.match(name)]
+
+
 def load_from_local(filename: str,
                     map_location: Optional[str] = None) -> dict:
     """Load a local checkpoint file, saying why if that fails.
@@ -559,6 +588,14 @@ def load_from_local(filename: str,
             **(dict(weights_only=True) if strict else {}))
     except Exception as error:
         refused = _refused_global(error)
+        foreign = foreign_globals(filename) if refused is not None else []
+        if foreign:
+            raise CheckpointLoadError(
+                f'{filename} holds {", ".join(foreign)}: code that '
+                'torch.load(weights_only=True) does not run, and that no '
+                'checkpoint written by mmengine holds. Do not load it with '
+                'weights_only=False; ask its source for a plain '
+                'checkpoint.') from error
         if refused is not None:
             raise CheckpointLoadError(
                 f'{filename} holds {refused}, which '
@@ -620,15 +657,25 @@ def rewrite_trusted_checkpoint(src: str, dst: str) -> None:
     """Rewrite a trusted checkpoint into the ``weights_only`` loadable form.
 
     Loads ``src`` with ``weights_only=False``, which runs whatever the file
-    holds: only for files of a trusted source. Numpy scalars become Python
-    numbers and HistoryBuffers plain constructor calls
+    holds: only for files of a trusted source, and only if it holds nothing
+    but what mmengine runs write (:func:`foreign_globals`). Numpy scalars
+    become Python numbers and HistoryBuffers plain constructor calls
     (:func:`plain_state`).
 
     Args:
         src (str): The checkpoint to read.
         dst (str): Where to write the rewritten checkpoint (may be ``src``;
             written to a temporary file and renamed).
+
+    Raises:
+        CheckpointLoadError: If ``src`` holds other globals (code), naming
+            them; it is not loaded.
     """
+    foreign = foreign_globals(src)
+    if foreign:
+        raise CheckpointLoadError(
+            f'{src} holds {", ".join(foreign)}: code, not a checkpoint '
+            'written by mmengine; it is not loaded, trusted or not.')
     checkpoint = torch.load(src, map_location='cpu', weights_only=False)
     handle, partial = tempfile.mkstemp(
         prefix=f'.{osp.basename(dst)}.', dir=osp.dirname(osp.abspath(dst)))

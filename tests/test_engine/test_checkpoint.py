@@ -383,3 +383,50 @@ def test_pre_staged_file_with_a_wrong_hash_is_not_used(torch_home):
         loaded = load(f'{server.url}/{name}')
         assert server.requests == [name]
     assert loaded['state_dict']['weight'][0] == 3.0
+
+
+class _Payload:
+    """Pickles as a call of ``eval``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return eval, (f"__import__('os').system('touch {self.marker}')", )
+
+
+@pytest.mark.skipif(
+    not hasattr(torch.serialization, 'get_unsafe_globals_in_checkpoint'),
+    reason='torch < 2.6 cannot list the globals of a file')
+def test_code_in_a_checkpoint_gets_no_rewrite_advice(tmp_path):
+    marker = tmp_path / 'PWNED'
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)}, x=_Payload(marker)),
+               path)
+    with pytest.raises(CheckpointLoadError) as error:
+        load(str(path))
+    message = str(error.value)
+    assert message.startswith(f'{path} holds builtins.eval: code')
+    assert '--trusted' not in message
+    for out in ([], ['--out', f'./{path.name}']):
+        result = subprocess.run(
+            [sys.executable, str(REPO / 'tools/misc/rewrite_checkpoint.py'),
+             str(path), '--trusted', *out],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert result.returncode == 1
+        assert 'holds builtins.eval: code' in result.stderr
+    assert not marker.exists()
+
+
+def test_rewrite_in_place_keeps_a_backup_whatever_the_spelling(tmp_path):
+    path = tmp_path / 'iter_2.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)},
+                    meta=dict(score=np.float32(0.5))), path)
+    original = path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, str(REPO / 'tools/misc/rewrite_checkpoint.py'),
+         'iter_2.pth', '--trusted', '--out', './iter_2.pth'],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / 'iter_2.pth.orig').read_bytes() == original
+    assert load(str(path))['meta']['score'] == 0.5
