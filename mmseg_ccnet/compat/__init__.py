@@ -67,11 +67,16 @@ command that fixes it; it changes nothing.
     Wraps ``BaseModel.parse_losses`` and ``OptimWrapper.update_params``: a
     NaN or infinite loss stops the run naming the iteration and the loss
     terms (or skips the step, ``MMSEG_CCNET_NON_FINITE_LOSS=skip``).
+``work_dir_lock`` (:mod:`.work_dir_lock`)
+    Wraps ``Runner.train``: the main process holds a lock on
+    ``<work_dir>/.train.lock`` while it trains, so a second run into the
+    same work dir fails at once, naming the process that holds it.
 ``data_checks`` (:mod:`.data_checks`)
-    Wraps ``BaseSegDataset.load_data_list``,
-    ``LoadAnnotations._load_seg_map`` and ``IoUMetric.process`` so that empty
-    splits, label maps of another size than their image, and out-of-range
-    labels are named.
+    Wraps ``BaseSegDataset.load_data_list``, mmcv's
+    ``LoadImageFromFile.transform``, ``LoadAnnotations._load_seg_map`` and
+    ``IoUMetric.process`` so that empty splits, unreadable images and label
+    maps, colour or 16-bit label maps, label maps of another size than
+    their image, and out-of-range labels are named.
 """
 import importlib
 import os
@@ -84,7 +89,7 @@ DISABLE_ENV = 'MMSEG_CCNET_DISABLE'
 #: The patches: modules of this package, in the order they are applied.
 PATCHES = ('config_scopes', 'mmcv_ops', 'safe_globals', 'message_hub',
            'checkpoint_loaders', 'checkpoint_configs', 'checkpoint_writes',
-           'resume', 'finite_losses', 'data_checks')
+           'resume', 'finite_losses', 'work_dir_lock', 'data_checks')
 
 
 def disabled_patches() -> FrozenSet[str]:

@@ -64,7 +64,7 @@ def test_fault_while_saving_leaves_a_resumable_run(tmp_path, train_script,
     assert len(list(work_dir.glob('best_mIoU_iter_*.pth'))) == 1
     assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
                                                              'iter_4.pth')
-    assert not list(work_dir.glob('.*'))
+    assert not list(work_dir.glob('.*.tmp'))
 
 
 def test_non_finite_weights_are_not_saved(tmp_path):

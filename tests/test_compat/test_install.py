@@ -84,7 +84,8 @@ from mmengine.runner import CheckpointLoader, Runner
 from mmseg_ccnet.compat.patching import is_wrapped
 print(is_wrapped(CheckpointLoader.load_checkpoint),
       is_wrapped(CheckpointHook._save_checkpoint_with_step),
-      is_wrapped(Runner.resume), is_wrapped(BaseModel.parse_losses))
+      is_wrapped(Runner.resume), is_wrapped(BaseModel.parse_losses),
+      is_wrapped(Runner.train))
 '''
 
 
@@ -92,7 +93,7 @@ def test_checkpoint_and_training_patches_can_be_disabled():
     env = dict(os.environ)
     results = []
     for disable in ('', 'checkpoint_configs,checkpoint_writes,resume,'
-                    'finite_losses'):
+                    'finite_losses,work_dir_lock'):
         env['MMSEG_CCNET_DISABLE'] = disable
         result = subprocess.run([sys.executable, '-c', SAFETY_PROBE],
                                 capture_output=True,
@@ -100,5 +101,5 @@ def test_checkpoint_and_training_patches_can_be_disabled():
                                 timeout=300,
                                 env=env)
         assert result.returncode == 0, result.stderr
-        results.append(result.stdout.split()[-4:])
-    assert results == [['True'] * 4, ['False'] * 4]
+        results.append(result.stdout.split()[-5:])
+    assert results == [['True'] * 5, ['False'] * 5]
