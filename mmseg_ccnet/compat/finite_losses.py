@@ -19,6 +19,9 @@ from .patching import wrap_attribute
 
 __all__ = ['install']
 
+#: Marks a loss whose skipped step :func:`check_losses` already reported.
+REPORTED = '_mmseg_ccnet_reported'
+
 
 def _checked_parse_losses(parse_losses: Callable) -> Callable:
     """``parse_losses`` followed by :func:`check_losses`."""
@@ -27,7 +30,8 @@ def _checked_parse_losses(parse_losses: Callable) -> Callable:
     def checked_parse_losses(self: BaseModel,
                              losses: Dict) -> Tuple[torch.Tensor, Dict]:
         loss, log_vars = parse_losses(self, losses)
-        check_losses(loss, log_vars)
+        if not check_losses(loss, log_vars):
+            setattr(loss, REPORTED, True)
         return loss, log_vars
 
     return checked_parse_losses
@@ -39,10 +43,11 @@ def _checked_update_params(update_params: Callable) -> Callable:
     @functools.wraps(update_params)
     def checked_update_params(self: OptimWrapper, loss: torch.Tensor, *args,
                               **kwargs) -> None:
-        if check_losses(loss, dict(loss=loss)):
-            update_params(self, loss, *args, **kwargs)
-        else:
+        if getattr(loss, REPORTED, False) or not check_losses(
+                loss, dict(loss=loss)):
             self.zero_grad()
+        else:
+            update_params(self, loss, *args, **kwargs)
 
     return checked_update_params
 
