@@ -32,6 +32,10 @@ class Reply(NamedTuple):
             connection broke off; None for all.
         stall (float): Seconds to wait, silent, after the bytes sent.
         location (str, optional): Answer ``302 Found`` with this path.
+        trickle (float): Seconds to wait before each byte of the body (0:
+            send it at once).
+        trickle_headers (bool): Whether the status line and headers trickle
+            too, a byte every ``trickle`` seconds.
     """
     body: bytes = b''
     content_type: str = 'application/octet-stream'
@@ -39,6 +43,20 @@ class Reply(NamedTuple):
     send: Optional[int] = None
     stall: float = 0.0
     location: Optional[str] = None
+    trickle: float = 0.0
+    trickle_headers: bool = False
+
+
+def _send_slowly(stream, data: bytes, interval: float) -> None:
+    """Write ``data`` a byte at a time, ``interval`` seconds apart, until
+    done or the client hangs up."""
+    try:
+        for index in range(len(data)):
+            time.sleep(interval)
+            stream.write(data[index:index + 1])
+            stream.flush()
+    except OSError:
+        pass  # the client gave up
 
 
 class Served(NamedTuple):
@@ -95,15 +113,24 @@ def serve_files(files: Dict[str, Union[bytes, Reply]],
                 self.send_header('Content-Length', '0')
                 self.end_headers()
                 return
+            self.close_connection = True
+            if reply.trickle_headers:
+                _send_slowly(self.wfile, b'HTTP/1.0 200 OK\r\n'
+                             b'Content-Type: text/plain\r\n' * 100,
+                             reply.trickle)
+                return
             self.send_response(200)
             self.send_header('Content-Type', reply.content_type)
             if reply.announce_length:
                 self.send_header('Content-Length', str(len(reply.body)))
             self.end_headers()
+            if reply.trickle:
+                _send_slowly(self.wfile, reply.body[:reply.send],
+                             reply.trickle)
+                return
             self.wfile.write(reply.body[:reply.send])
             self.wfile.flush()
             time.sleep(reply.stall)
-            self.close_connection = True
 
         def log_message(self, *args) -> None:
             """Keep test output quiet."""

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, NamedTuple, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
 
 import mmcv
 import mmseg
@@ -20,6 +20,8 @@ from mmengine.config import Config
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
+#: MMSegmentation's own tools/ (train.py, test.py), as mim installs them.
+MMSEG_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'
 IMAGE_SIZE = (48, 32)  # (W, H) of the generated images
 needs_dynamo_export = pytest.mark.skipif(
     'dynamo' not in inspect.signature(torch.onnx.export).parameters,
@@ -37,6 +39,34 @@ def script_env() -> Dict[str, str]:
                               os.environ['PATH']]))
 
 
+class Finished(NamedTuple):
+    """How a command ended: exit code, stdout + stderr, seconds taken."""
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_python(*args, env: Optional[Dict[str, str]] = None) -> Finished:
+    """Run a Python script in a new interpreter, whatever its exit code.
+
+    Args:
+        *args: The script and its arguments (str or Path).
+        env (dict, optional): Variables added to :func:`script_env`.
+
+    Returns:
+        Finished: Exit code (negative: killed by that signal), output and
+        seconds.
+    """
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, *map(str, args)],
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(script_env(), **(env or {})))
+    return Finished(result.returncode, result.stdout + result.stderr,
+                    time.monotonic() - start)
+
+
 def run_script(*args) -> str:
     """Run a Python script in a new interpreter; fail the test if it fails.
 
@@ -46,26 +76,14 @@ def run_script(*args) -> str:
     Returns:
         str: Its stdout and stderr.
     """
-    result = subprocess.run([sys.executable, *map(str, args)],
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            env=script_env())
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    return output
+    finished = run_python(*args)
+    assert finished.returncode == 0, finished.output[-4000:]
+    return finished.output
 
 
 def run_tool(tool: str, *args) -> str:
     """:func:`run_script` on ``tools/<tool>``."""
     return run_script(REPO / 'tools' / tool, *args)
-
-
-class Finished(NamedTuple):
-    """How a command ended: exit code, stdout + stderr, seconds taken."""
-    returncode: int
-    output: str
-    seconds: float
 
 
 def run_distributed(script: str, *args, timeout: float = 600) -> Finished:

@@ -7,7 +7,11 @@ with 16 base channels and BN (no pretrained weights); the data is the tiny
 Cityscapes of :func:`runner_utils.make_tiny_cityscapes`, read by
 MMSegmentation's ``CityscapesDataset`` with ``IoUMetric``.
 """
+import shutil
 from pathlib import Path
+from typing import Tuple
+
+from runner_utils import make_tiny_cityscapes, run_tool
 
 USER_CONFIG = '''\
 _base_ = [
@@ -78,3 +82,36 @@ def write_user_config(folder: Path, data_root: str) -> Path:
     path = Path(folder) / 'user_ccnet.py'
     path.write_text(USER_CONFIG.format(data_root=str(data_root)))
     return path
+
+
+def train_user_run(folder: Path) -> Tuple[Path, Path]:
+    """Train the user config for its 2 iterations in ``folder``.
+
+    Args:
+        folder (Path): Gets the data (``cityscapes/``), the config and the
+            work dir (``work_dir/``, with ``iter_2.pth``).
+
+    Returns:
+        tuple[Path, Path]: The config file and the work dir.
+    """
+    config = write_user_config(
+        folder, make_tiny_cityscapes(str(folder / 'cityscapes')))
+    work_dir = folder / 'work_dir'
+    run_tool('train.py', config, '--work-dir', work_dir)
+    return config, work_dir
+
+
+def copy_run(work_dir: Path, folder: Path) -> Path:
+    """A copy of a work dir whose ``last_checkpoint`` names its own files.
+
+    Args:
+        work_dir (Path): The work dir of :func:`train_user_run`.
+        folder (Path): Where the copy goes (``folder/work_dir``).
+
+    Returns:
+        Path: The copy.
+    """
+    copy = Path(shutil.copytree(work_dir, folder / 'work_dir'))
+    pointer = copy / 'last_checkpoint'
+    pointer.write_text(pointer.read_text().replace(str(work_dir), str(copy)))
+    return copy

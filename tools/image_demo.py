@@ -26,6 +26,8 @@ from mmseg.apis import MMSegInferencer
 
 from mmseg_ccnet.deployment.backends import BACKENDS
 from mmseg_ccnet.deployment.inferencer import BackendSegInferencer
+from mmseg_ccnet.engine.state_match import checkpoint_match
+from mmseg_ccnet.utils.command_line import add_min_match
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +56,7 @@ def parse_args() -> argparse.Namespace:
         '--no-labels',
         action='store_true',
         help='do not write class names on the overlay')
+    add_min_match(parser)
     args = parser.parse_args()
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
@@ -79,8 +82,9 @@ def build_inferencer(args: argparse.Namespace) -> MMSegInferencer:
             args.config,
             args.checkpoint,
             backend=args.backend or 'onnxruntime')
-    return MMSegInferencer(
-        model=args.config, weights=args.checkpoint, device=args.device)
+    with checkpoint_match(args.min_match, args.checkpoint):
+        return MMSegInferencer(
+            model=args.config, weights=args.checkpoint, device=args.device)
 
 
 def main() -> None:

@@ -39,11 +39,44 @@ command that fixes it; it changes nothing.
     that name the file and the cure; http(s) downloads (also those of
     ``open-mmlab://``, ``mmcls://``, ``torchvision://``) time out and are
     verified before they are cached.
+``checkpoint_configs`` (:mod:`.checkpoint_configs`)
+    Wraps ``CheckpointLoader.load_checkpoint``: the config texts a loaded
+    checkpoint holds (``meta['config']``, ``meta['cfg']``, the message
+    hub's ``cfg``) are reduced to their plain-data assignments, parsed and
+    never executed, before ``Runner.resume`` or an inferencer hands them
+    to ``Config.fromstring``.
+``checkpoint_writes`` (:mod:`.checkpoint_writes`)
+    Replaces ``save_checkpoint`` in ``mmengine.runner.checkpoint``,
+    ``mmengine.runner`` and ``mmengine.runner.runner`` (local files are
+    written to a temporary file, flushed and renamed; non-finite weights
+    are refused), wraps ``CheckpointHook._save_checkpoint_with_step`` and
+    ``CheckpointHook._save_best_checkpoint`` (retired checkpoints are
+    removed after the new one is complete) and gives
+    ``mmengine.hooks.checkpoint_hook`` an ``open`` that writes
+    ``last_checkpoint`` atomically.
+``resume`` (:mod:`.resume`)
+    Replaces ``find_latest_checkpoint`` in ``mmengine.runner.runner`` and
+    ``mmengine.runner._flexible_runner`` (``--resume`` takes the newest
+    whole checkpoint when ``last_checkpoint`` is missing, empty or wrong,
+    and never starts from 0 over checkpoints); wraps ``Runner.resume``,
+    ``Runner.test``, ``Runner.val``, ``Runner.load_checkpoint`` and
+    ``mmengine.runner.checkpoint.load_state_dict`` so that a resumed
+    checkpoint must fit the model exactly and a tested one at least
+    ``checkpoint_min_match`` (default 0.5) of its weights.
+``finite_losses`` (:mod:`.finite_losses`)
+    Wraps ``BaseModel.parse_losses`` and ``OptimWrapper.update_params``: a
+    NaN or infinite loss stops the run naming the iteration and the loss
+    terms (or skips the step, ``MMSEG_CCNET_NON_FINITE_LOSS=skip``).
+``work_dir_lock`` (:mod:`.work_dir_lock`)
+    Wraps ``Runner.train``: the main process holds a lock on
+    ``<work_dir>/.train.lock`` while it trains, so a second run into the
+    same work dir fails at once, naming the process that holds it.
 ``data_checks`` (:mod:`.data_checks`)
-    Wraps ``BaseSegDataset.load_data_list``,
-    ``LoadAnnotations._load_seg_map`` and ``IoUMetric.process`` so that empty
-    splits, label maps of another size than their image, and out-of-range
-    labels are named.
+    Wraps ``BaseSegDataset.load_data_list``, mmcv's
+    ``LoadImageFromFile.transform``, ``LoadAnnotations._load_seg_map`` and
+    ``IoUMetric.process`` so that empty splits, unreadable images and label
+    maps, colour or 16-bit label maps, label maps of another size than
+    their image, and out-of-range labels are named.
 """
 import importlib
 import os
@@ -55,7 +88,8 @@ __all__ = ['DISABLE_ENV', 'PATCHES', 'disabled_patches', 'install']
 DISABLE_ENV = 'MMSEG_CCNET_DISABLE'
 #: The patches: modules of this package, in the order they are applied.
 PATCHES = ('config_scopes', 'mmcv_ops', 'safe_globals', 'message_hub',
-           'checkpoint_loaders', 'data_checks')
+           'checkpoint_loaders', 'checkpoint_configs', 'checkpoint_writes',
+           'resume', 'finite_losses', 'work_dir_lock', 'data_checks')
 
 
 def disabled_patches() -> FrozenSet[str]:

@@ -8,10 +8,16 @@ whatever arrived under the URL's file name and trusts it on every later
 run. :func:`load_from_http` replaces it:
 
 * Connections and reads time out (:data:`CONNECT_TIMEOUT_ENV`,
-  :data:`READ_TIMEOUT_ENV`, in seconds).
+  :data:`READ_TIMEOUT_ENV`, in seconds), the response headers must arrive
+  within the read timeout, and in every read-timeout window the body must
+  arrive at :data:`MIN_SPEED_ENV` bytes per second or more, so that a
+  server that trickles its answer cannot hold a run for ever.
 * The cache is keyed by the whole URL: ``<model_dir>/<key>/<file name>``,
   ``key`` the first 16 hex digits of the URL's sha256, ``model_dir``
-  torch's hub cache (``$TORCH_HOME/hub/checkpoints``) as in mmengine.
+  torch's hub cache (``$TORCH_HOME/hub/checkpoints``) as in mmengine. A
+  file pre-staged where torch hub and mmengine look,
+  ``<model_dir>/<file name>``, is used as they use it (verified against
+  the hash its name carries), without the network.
 * A download is cached only once it is verified: its sha256 must start with
   the hash its file name carries (:func:`hash_prefix`); a name without one
   must arrive with its announced length and be a torch checkpoint archive
@@ -27,14 +33,17 @@ import copy
 import hashlib
 import http.client
 import logging
+import math
 import os
 import os.path as osp
 import pickle
 import re
 import socket
 import tempfile
+import threading
+import time
 import zipfile
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import HTTPHandler, HTTPSHandler, Request, build_opener
@@ -46,9 +55,11 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.utils import ProgressBar
 
 __all__ = [
-    'CONNECT_TIMEOUT_ENV', 'READ_TIMEOUT_ENV', 'CheckpointDownloadError',
+    'CONNECT_TIMEOUT_ENV', 'READ_TIMEOUT_ENV', 'MIN_SPEED_ENV',
+    'CheckpointDownloadError',
     'CheckpointLoadError', 'hash_prefix', 'checkpoint_format_error',
-    'fetch_checkpoint', 'load_from_http', 'load_from_local', 'plain_state',
+    'fetch_checkpoint', 'foreign_globals', 'load_from_http',
+    'load_from_local', 'plain_state',
     'rewrite_trusted_checkpoint'
 ]
 
@@ -57,12 +68,23 @@ CONNECT_TIMEOUT_ENV = 'MMSEG_CCNET_CONNECT_TIMEOUT'
 #: Seconds to wait for the next bytes of a download (default 60).
 READ_TIMEOUT_ENV = 'MMSEG_CCNET_READ_TIMEOUT'
 DEFAULT_TIMEOUTS = (30.0, 60.0)
+#: Bytes per second a download must reach in every read-timeout window
+#: (default 1024).
+MIN_SPEED_ENV = 'MMSEG_CCNET_MIN_SPEED'
+DEFAULT_MIN_SPEED = 1024.0
 #: OpenMMLab's ``<name>_YYYYMMDD_HHMMSS-<8 hex>.pth``: 8 hex digits after a
 #: date and time are the sha256 prefix, even if all of them are digits.
 OPENMMLAB_NAME = re.compile(r'_\d{8}_\d{6}-([0-9a-f]{8})\.[^.]+$')
 #: ``<name>-<8 to 64 hex>.<ext>`` with a letter among the digits (so not a
 #: date such as ``-20240101``), as torchvision and OpenMMLab name weights.
 HEX_SUFFIX = re.compile(r'-((?=[0-9]*[a-f])[0-9a-f]{8,64})\.[^.]+$')
+#: The globals an mmengine run without the plugin pickles into its
+#: checkpoints (numpy scalars and arrays, HistoryBuffer and its methods).
+MMENGINE_GLOBALS = re.compile(
+    r'^(builtins\.getattr|collections\.OrderedDict|'
+    r'numpy\.(_core|core)\.multiarray\.(scalar|_reconstruct)|'
+    r'numpy\.(ndarray|dtype)|numpy\.dtypes\.\w+DType|'
+    r'mmengine\.logging\.history_buffer\.HistoryBuffer)$')
 #: What ``torch.save`` writes in its legacy (pre-zip) format first.
 LEGACY_MAGIC = b'\x80\x02\x8a\x0a' + (0x1950a86a20f9469cfc6c).to_bytes(
     10, 'little')
@@ -76,6 +98,10 @@ class CheckpointDownloadError(RuntimeError):
 
 class CheckpointLoadError(pickle.UnpicklingError):
     """A checkpoint file cannot be loaded; the message says why."""
+
+
+class _HeadersTimeout(socket.timeout):
+    """A server's status line and headers took longer than allowed."""
 
 
 def hash_prefix(filename: str) -> Optional[str]:
@@ -137,6 +163,19 @@ def checkpoint_format_error(path: str) -> Optional[str]:
     return f'{osp.getsize(path)} bytes starting with {head[:16]!r}'
 
 
+def _positive_setting(name: str, default: float, unit: str) -> float:
+    """A finite positive number from the environment variable ``name``."""
+    text = os.environ.get(name, str(default))
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f'{name} must be a finite number of {unit} > 0, '
+                         f'got {text!r}')
+    return value
+
+
 def timeouts() -> Tuple[float, float]:
     """Connect and read timeouts in seconds, from the environment.
 
@@ -145,28 +184,35 @@ def timeouts() -> Tuple[float, float]:
         ``$MMSEG_CCNET_READ_TIMEOUT``, defaults :data:`DEFAULT_TIMEOUTS`.
 
     Raises:
-        ValueError: If a variable is not a positive number.
+        ValueError: If a variable is not a finite positive number.
     """
-    values = []
-    for name, default in zip((CONNECT_TIMEOUT_ENV, READ_TIMEOUT_ENV),
-                             DEFAULT_TIMEOUTS):
-        text = os.environ.get(name, str(default))
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if not value > 0:
-            raise ValueError(f'{name} must be a number of seconds > 0, got '
-                             f'{text!r}')
-        values.append(value)
-    return values[0], values[1]
+    return (_positive_setting(CONNECT_TIMEOUT_ENV, DEFAULT_TIMEOUTS[0],
+                              'seconds'),
+            _positive_setting(READ_TIMEOUT_ENV, DEFAULT_TIMEOUTS[1],
+                              'seconds'))
+
+
+def min_speed() -> float:
+    """The slowest download accepted, in bytes per second.
+
+    Returns:
+        float: ``$MMSEG_CCNET_MIN_SPEED``, default 1024.
+
+    Raises:
+        ValueError: If it is not a finite positive number.
+    """
+    return _positive_setting(MIN_SPEED_ENV, DEFAULT_MIN_SPEED,
+                             'bytes per second')
 
 
 def _read_timeout_connection(base: type, read_timeout: float) -> type:
     """``base`` (an ``http.client`` connection) with its own read timeout.
 
     The connection is made within the request's timeout; afterwards every
-    read waits at most ``read_timeout`` seconds.
+    read waits at most ``read_timeout`` seconds, and the status line and
+    headers must be complete within ``read_timeout`` seconds (else the
+    socket is shut and ``socket.timeout`` raised), however slowly they
+    trickle.
     """
 
     class Connection(base):
@@ -174,6 +220,29 @@ def _read_timeout_connection(base: type, read_timeout: float) -> type:
         def connect(self) -> None:
             super().connect()
             self.sock.settimeout(read_timeout)
+
+        def _expire(self) -> None:
+            self.expired = True
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except (AttributeError, OSError):
+                pass  # already closed
+
+        def getresponse(self) -> http.client.HTTPResponse:
+            self.expired = False
+            timer = threading.Timer(read_timeout, self._expire)
+            timer.daemon = True
+            timer.start()
+            try:
+                return super().getresponse()
+            except (OSError, http.client.HTTPException) as error:
+                if self.expired:
+                    raise _HeadersTimeout(
+                        'the response headers did not arrive within '
+                        f'{read_timeout:g} s') from error
+                raise
+            finally:
+                timer.cancel()
 
     return Connection
 
@@ -222,6 +291,7 @@ def _download(url: str, dst: str, progress: bool = True) -> None:
             not a torch checkpoint.
     """
     connect_timeout, read_timeout = timeouts()
+    slowest = min_speed()
     opener = build_opener(_HTTPHandler(read_timeout),
                           _HTTPSHandler(read_timeout))
     handle, partial = tempfile.mkstemp(
@@ -243,6 +313,7 @@ def _download(url: str, dst: str, progress: bool = True) -> None:
             bar = ProgressBar(-(-size // CHUNK) if size else 0) \
                 if progress else None
             digest = hashlib.sha256()
+            window = (time.monotonic(), 0)  # start of the rate window
             for chunk in iter(lambda: response.read1(CHUNK), b''):
                 file.write(chunk)
                 digest.update(chunk)
@@ -250,6 +321,8 @@ def _download(url: str, dst: str, progress: bool = True) -> None:
                 received += len(chunk)
                 for _ in range(received // CHUNK - steps if bar else 0):
                     bar.update()  # one step per MiB
+                window = _check_speed(url, window, received, read_timeout,
+                                      slowest)
             if bar is not None:
                 bar.file.write('\n')
         if size is not None and received != size:
@@ -262,6 +335,10 @@ def _download(url: str, dst: str, progress: bool = True) -> None:
         raise CheckpointDownloadError(
             f'Download of {url} failed: the server answered {error.code} '
             f'{error.reason}. Nothing was cached.') from error
+    except _HeadersTimeout as error:
+        raise CheckpointDownloadError(
+            f'Download of {url} stalled: {error} (${READ_TIMEOUT_ENV} sets '
+            'the limit). Nothing was cached; try again.') from error
     except (socket.timeout, TimeoutError) as error:
         raise CheckpointDownloadError(
             f'Download of {url} stalled: no data for {read_timeout:g} s '
@@ -279,6 +356,40 @@ def _download(url: str, dst: str, progress: bool = True) -> None:
     finally:
         if osp.exists(partial):
             os.remove(partial)
+
+
+def _check_speed(url: str, window: Tuple[float, int], received: int,
+                 seconds: float, slowest: float) -> Tuple[float, int]:
+    """Check the speed of a download over its last window of time.
+
+    Args:
+        url (str): The URL, for the message.
+        window (tuple[float, int]): When the window started
+            (``time.monotonic()``) and the bytes received by then.
+        received (int): The bytes received now.
+        seconds (float): The window's length.
+        slowest (float): The minimum speed, in bytes per second.
+
+    Returns:
+        tuple[float, int]: The window to check next: a new one once
+        ``seconds`` have passed, else ``window``.
+
+    Raises:
+        CheckpointDownloadError: If a whole window ran slower than
+            ``slowest``.
+    """
+    now = time.monotonic()
+    elapsed = now - window[0]
+    if elapsed < seconds:
+        return window
+    speed = (received - window[1]) / elapsed
+    if speed < slowest:
+        raise CheckpointDownloadError(
+            f'Download of {url} is too slow: {speed:.1f} bytes/s over the '
+            f'last {elapsed:.1f} s, after {received} bytes (at least '
+            f'{slowest:g} bytes/s are expected, ${MIN_SPEED_ENV}). Nothing '
+            'was cached; try again.')
+    return now, received
 
 
 def _verify(url: str, served: str, path: str, sha256: str) -> None:
@@ -342,9 +453,12 @@ def fetch_checkpoint(url: str,
         progress (bool): Whether to show a progress bar. Defaults to True.
 
     Returns:
-        str: Path of the cached file (see :func:`cache_path`). A cached file
-        whose sha256 does not match the hash in its name is downloaded
-        again.
+        str: Path of the cached file (see :func:`cache_path`), or of the
+        file pre-staged as ``<model_dir>/<file name>`` (where torch hub and
+        mmengine look) if there is no cached one: used without the network,
+        as mmengine uses it, for any URL of that file name. A cached or
+        pre-staged file whose sha256 does not match the hash in its name is
+        not used (and the URL downloaded).
 
     Raises:
         CheckpointDownloadError: See :func:`_download`.
@@ -353,12 +467,20 @@ def fetch_checkpoint(url: str,
     model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     path = cache_path(url, model_dir)
     expected = hash_prefix(url)
-    if osp.isfile(path):
-        if not expected or _sha256(path).startswith(expected):
-            return path
+    staged = osp.join(model_dir, osp.basename(path))
+    for local, kind in ((path, 'cached'), (staged, 'pre-staged')):
+        if not osp.isfile(local):
+            continue
+        if not expected or _sha256(local).startswith(expected):
+            if local == staged:
+                print_log(
+                    f'Using {staged} for {url}: pre-staged in the hub cache '
+                    '(as torch hub and mmengine use it), not downloaded.',
+                    logger='current')
+            return local
         print_log(
-            f'The cached {path} does not match the sha256 prefix in its '
-            'name; downloading it again.',
+            f'The {kind} {local} does not match the sha256 prefix in its '
+            'name; not using it.',
             logger='current',
             level=logging.WARNING)
     if not expected:
@@ -412,6 +534,27 @@ def _refused_global(error: Exception) -> Optional[str]:
     return match.group(1) if match else None
 
 
+def foreign_globals(filename: str) -> List[str]:
+    """The globals of a checkpoint that mmengine runs do not write.
+
+    Args:
+        filename (str): A checkpoint file.
+
+    Returns:
+        list[str]: The globals ``weights_only=True`` refuses (torch >= 2.6
+        lists them without loading the file) other than those an mmengine
+        run without the plugin pickles (:data:`MMENGINE_GLOBALS`), e.g.
+        ``['builtins.eval']``: code, which :func:`rewrite_trusted_checkpoint`
+        must not run. Empty where torch cannot list them.
+    """
+    lister = getattr(torch.serialization, 'get_unsafe_globals_in_checkpoint',
+                     None)
+    if lister is None:
+        return []
+    return [name for name in lister(filename)
+            if not MMENGINE_GLOBALS.match(name)]
+
+
 def load_from_local(filename: str,
                     map_location: Optional[str] = None) -> dict:
     """Load a local checkpoint file, saying why if that fails.
@@ -445,6 +588,14 @@ def load_from_local(filename: str,
             **(dict(weights_only=True) if strict else {}))
     except Exception as error:
         refused = _refused_global(error)
+        foreign = foreign_globals(filename) if refused is not None else []
+        if foreign:
+            raise CheckpointLoadError(
+                f'{filename} holds {", ".join(foreign)}: code that '
+                'torch.load(weights_only=True) does not run, and that no '
+                'checkpoint written by mmengine holds. Do not load it with '
+                'weights_only=False; ask its source for a plain '
+                'checkpoint.') from error
         if refused is not None:
             raise CheckpointLoadError(
                 f'{filename} holds {refused}, which '
@@ -506,15 +657,25 @@ def rewrite_trusted_checkpoint(src: str, dst: str) -> None:
     """Rewrite a trusted checkpoint into the ``weights_only`` loadable form.
 
     Loads ``src`` with ``weights_only=False``, which runs whatever the file
-    holds: only for files of a trusted source. Numpy scalars become Python
-    numbers and HistoryBuffers plain constructor calls
+    holds: only for files of a trusted source, and only if it holds nothing
+    but what mmengine runs write (:func:`foreign_globals`). Numpy scalars
+    become Python numbers and HistoryBuffers plain constructor calls
     (:func:`plain_state`).
 
     Args:
         src (str): The checkpoint to read.
         dst (str): Where to write the rewritten checkpoint (may be ``src``;
             written to a temporary file and renamed).
+
+    Raises:
+        CheckpointLoadError: If ``src`` holds other globals (code), naming
+            them; it is not loaded.
     """
+    foreign = foreign_globals(src)
+    if foreign:
+        raise CheckpointLoadError(
+            f'{src} holds {", ".join(foreign)}: code, not a checkpoint '
+            'written by mmengine; it is not loaded, trusted or not.')
     checkpoint = torch.load(src, map_location='cpu', weights_only=False)
     handle, partial = tempfile.mkstemp(
         prefix=f'.{osp.basename(dst)}.', dir=osp.dirname(osp.abspath(dst)))

@@ -40,6 +40,22 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_min_match(parser: argparse.ArgumentParser) -> None:
+    """Add ``--min-match``, the share of the model a checkpoint must fit.
+
+    Args:
+        parser (ArgumentParser): The parser to extend.
+    """
+    from ..engine.state_match import DEFAULT_MIN_MATCH
+    parser.add_argument(
+        '--min-match',
+        type=float,
+        default=DEFAULT_MIN_MATCH,
+        help='share of the model\'s weights (name and shape) the checkpoint '
+        f'must hold, in [0, 1] (default {DEFAULT_MIN_MATCH}); 0 accepts '
+        'the checkpoint of another model')
+
+
 def load_config(args: argparse.Namespace) -> Config:
     """Load ``args.config`` and apply the shared command-line arguments.
 

@@ -110,3 +110,45 @@ def test_out_of_range_labels_are_reported_with_count_values_file(
             'that are not ignore_index=255') in out
     assert 'a.png' not in out
     assert len(metric.results) == 2  # the scores are computed as before
+
+
+def broken_file(tmp_path, kind):
+    """A file of ``kind``: empty, RGB label, 16-bit label 256-260."""
+    path = tmp_path / f'{kind}.png'
+    if kind == 'empty':
+        path.write_bytes(b'')
+    elif kind == 'rgb':
+        mmcv.imwrite(np.zeros((4, 6, 3), np.uint8), str(path))
+    else:
+        values = np.arange(256, 280, dtype=np.uint16).reshape(4, 6)
+        mmcv.imwrite(values, str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize('kind, message', [
+    ('empty', r'cannot be read: it is empty \(0 bytes\)'),
+    ('rgb', r'has shape \(4, 6, 3\): 3 channels'),
+    ('16bit', 'is a 16-bit PNG with values up to 279'),
+])
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+def test_broken_label_map_is_named(tmp_path, kind, message, backend):
+    from mmseg.datasets.transforms import LoadAnnotations
+    path = broken_file(tmp_path, kind)
+    load = LoadAnnotations(imdecode_backend=backend)
+    with pytest.raises(ValueError, match=f'label map {path} {message}'):
+        load(dict(seg_map_path=path, seg_fields=[], reduce_zero_label=False))
+
+
+def test_broken_image_is_named(tmp_path):
+    from mmcv.transforms import LoadImageFromFile
+    path = broken_file(tmp_path, 'empty')
+    with pytest.raises(ValueError,
+                       match=f'image {path} cannot be read: it is empty'):
+        LoadImageFromFile()(dict(img_path=path))
+    garbage = tmp_path / 'garbage.jpg'
+    garbage.write_bytes(b'not an image at all')
+    with pytest.raises(ValueError, match=f'image {garbage} cannot be read: '
+                       'it cannot be decoded'):
+        LoadImageFromFile()(dict(img_path=str(garbage)))
+    with pytest.raises(FileNotFoundError):
+        LoadImageFromFile()(dict(img_path=str(tmp_path / 'missing.png')))

@@ -74,3 +74,32 @@ def test_import_is_quiet():
     allowed = plain.stdout.splitlines() if plain.returncode == 0 else []
     assert all(line in allowed for line in result.stdout.splitlines())
     assert result.stderr == ''
+
+
+SAFETY_PROBE = '''
+import mmseg_ccnet
+from mmengine.hooks import CheckpointHook
+from mmengine.model import BaseModel
+from mmengine.runner import CheckpointLoader, Runner
+from mmseg_ccnet.compat.patching import is_wrapped
+print(is_wrapped(CheckpointLoader.load_checkpoint),
+      is_wrapped(CheckpointHook._save_checkpoint_with_step),
+      is_wrapped(Runner.resume), is_wrapped(BaseModel.parse_losses),
+      is_wrapped(Runner.train))
+'''
+
+
+def test_checkpoint_and_training_patches_can_be_disabled():
+    env = dict(os.environ)
+    results = []
+    for disable in ('', 'checkpoint_configs,checkpoint_writes,resume,'
+                    'finite_losses,work_dir_lock'):
+        env['MMSEG_CCNET_DISABLE'] = disable
+        result = subprocess.run([sys.executable, '-c', SAFETY_PROBE],
+                                capture_output=True,
+                                text=True,
+                                timeout=300,
+                                env=env)
+        assert result.returncode == 0, result.stderr
+        results.append(result.stdout.split()[-5:])
+    assert results == [['True'] * 5, ['False'] * 5]

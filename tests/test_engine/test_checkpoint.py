@@ -329,3 +329,104 @@ def test_old_checkpoint_error_names_the_rewrite_tool_which_fixes_it(
     assert checkpoint['message_hub']['log_scalars']['train/loss'].mean() \
         == 0.5
     assert (tmp_path / 'iter_2.pth.orig').read_bytes() != path.read_bytes()
+
+
+@pytest.mark.parametrize('headers', [False, True], ids=['body', 'headers'])
+def test_trickling_server_is_given_up_and_leaves_nothing(
+        torch_home, monkeypatch, headers):
+    """A byte every 0.2 s never hits the 1 s read timeout; the speed check
+    (at least 1024 bytes/s over every 1 s) ends it."""
+    content = checkpoint_bytes()
+    name = named(content)
+    reply = Reply(content, trickle=0.2, trickle_headers=headers)
+    with serve_files({name: reply}) as server:
+        start = time.monotonic()
+        message = 'response headers did not arrive within 1 s' if headers \
+            else r'too slow: .* bytes/s over the last 1\.\d s'
+        with pytest.raises(CheckpointDownloadError, match=message):
+            load(f'{server.url}/{name}')
+        assert time.monotonic() - start < 4
+    assert cached_files(torch_home) == []
+
+
+@pytest.mark.parametrize('value', ['inf', 'nan', '0', '-1'])
+def test_timeouts_and_speed_must_be_finite_and_positive(monkeypatch, value):
+    from mmseg_ccnet.engine.checkpoint import min_speed, timeouts
+    for name, check in (('MMSEG_CCNET_READ_TIMEOUT', timeouts),
+                        ('MMSEG_CCNET_MIN_SPEED', min_speed)):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ValueError, match=f'{name} must be a finite'):
+            check()
+        monkeypatch.delenv(name)
+
+
+def test_pre_staged_file_is_used_without_network(torch_home):
+    """A file placed as <hub>/checkpoints/<name> loads for its URL, as with
+    mmengine alone; the server is never asked."""
+    content = checkpoint_bytes(3.0)
+    name = named(content)
+    torch_home.mkdir(parents=True)
+    (torch_home / name).write_bytes(content)
+    with serve_files({}) as server:
+        loaded = load(f'{server.url}/some/where/{name}')
+        assert server.requests == []
+    assert loaded['state_dict']['weight'][0] == 3.0
+    assert cached_files(torch_home) == [name]
+
+
+def test_pre_staged_file_with_a_wrong_hash_is_not_used(torch_home):
+    content = checkpoint_bytes(3.0)
+    name = named(content)
+    torch_home.mkdir(parents=True)
+    (torch_home / name).write_bytes(checkpoint_bytes(4.0))
+    with serve_files({name: content}) as server:
+        loaded = load(f'{server.url}/{name}')
+        assert server.requests == [name]
+    assert loaded['state_dict']['weight'][0] == 3.0
+
+
+class _Payload:
+    """Pickles as a call of ``eval``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return eval, (f"__import__('os').system('touch {self.marker}')", )
+
+
+@pytest.mark.skipif(
+    not hasattr(torch.serialization, 'get_unsafe_globals_in_checkpoint'),
+    reason='torch < 2.6 cannot list the globals of a file')
+def test_code_in_a_checkpoint_gets_no_rewrite_advice(tmp_path):
+    marker = tmp_path / 'PWNED'
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)}, x=_Payload(marker)),
+               path)
+    with pytest.raises(CheckpointLoadError) as error:
+        load(str(path))
+    message = str(error.value)
+    assert message.startswith(f'{path} holds builtins.eval: code')
+    assert '--trusted' not in message
+    for out in ([], ['--out', f'./{path.name}']):
+        result = subprocess.run(
+            [sys.executable, str(REPO / 'tools/misc/rewrite_checkpoint.py'),
+             str(path), '--trusted', *out],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert result.returncode == 1
+        assert 'holds builtins.eval: code' in result.stderr
+    assert not marker.exists()
+
+
+def test_rewrite_in_place_keeps_a_backup_whatever_the_spelling(tmp_path):
+    path = tmp_path / 'iter_2.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)},
+                    meta=dict(score=np.float32(0.5))), path)
+    original = path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, str(REPO / 'tools/misc/rewrite_checkpoint.py'),
+         'iter_2.pth', '--trusted', '--out', './iter_2.pth'],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / 'iter_2.pth.orig').read_bytes() == original
+    assert load(str(path))['meta']['score'] == 0.5

@@ -143,3 +143,16 @@ def test_backend_needs_an_onnx_file(demo):
                       '--backend', 'openvino')
     assert result.returncode == 2
     assert '--backend runs an .onnx file' in result.stderr
+
+
+def test_checkpoint_of_another_model_is_refused(demo, tmp_path):
+    other = tmp_path / 'other.pth'
+    torch.save(dict(state_dict={'fc.weight': torch.ones(2, 2)}), other)
+    result = run_demo(demo.images, demo.config, other, '--out-dir',
+                      tmp_path / 'out', '--device', 'cpu')
+    assert result.returncode == 1
+    assert f'{other} fits 0 of the model' in result.stderr
+    assert not (tmp_path / 'out').exists()
+    result = run_demo(demo.images, demo.config, other, '--out-dir',
+                      tmp_path / 'out', '--device', 'cpu', '--min-match', '0')
+    assert result.returncode == 0, result.stderr[-3000:]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import onnx
+import pytest
+import torch
 
 from runner_utils import (
     CONFIGS,
@@ -83,3 +85,20 @@ def test_check_options_need_a_dynamic_export():
     assert result.returncode == 2
     assert '--check-shape and --check-batches need --dynamic' in (
         result.stderr)
+
+
+@pytest.mark.parametrize('sizes', [['--shape', '0', '0'], ['--batch', '0']])
+def test_sizes_below_one_are_refused(sizes):
+    result = run_export(CC_CONTEXT, *sizes)
+    assert result.returncode == 2
+    assert 'take sizes >= 1, got 0' in result.stderr
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    other = tmp_path / 'other.pth'
+    torch.save(dict(state_dict={'fc.weight': torch.ones(2, 2)}), other)
+    result = run_export(CC_CONTEXT, '--checkpoint', other, '--out',
+                        tmp_path / 'model.onnx')
+    assert result.returncode == 1
+    assert f'{other} fits 0 of the model' in result.stderr
+    assert not (tmp_path / 'model.onnx').exists()

@@ -43,6 +43,8 @@ from mmseg_ccnet.deployment.export import (
     export_onnx,
     expose_attention,
 )
+from mmseg_ccnet.engine.state_match import checkpoint_match
+from mmseg_ccnet.utils.command_line import add_min_match
 
 
 def parse_args() -> argparse.Namespace:
@@ -97,7 +99,13 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=1e-4,
         help='largest allowed absolute difference to PyTorch')
+    add_min_match(parser)
     args = parser.parse_args()
+    sizes = [args.batch, *(args.shape or []), *(args.check_batches or []),
+             *(size for shape in args.check_shape or [] for size in shape)]
+    if min(sizes) < 1:
+        parser.error('--batch, --shape, --check-shape and --check-batches '
+                     f'take sizes >= 1, got {min(sizes)}')
     if not args.dynamic and (args.check_shape or args.check_batches):
         parser.error('--check-shape and --check-batches need --dynamic')
     if args.dynamic and args.batch != 1:
@@ -129,7 +137,8 @@ def check_shapes(args: argparse.Namespace,
 def main() -> None:
     """Export, run the backends, report the differences."""
     args = parse_args()
-    segmentor = build_segmentor(args.config, args.checkpoint)
+    with checkpoint_match(args.min_match, args.checkpoint):
+        segmentor = build_segmentor(args.config, args.checkpoint)
     if args.checkpoint is None:
         print(f'random weights: gamma of {expose_attention(segmentor)} '
               'criss-cross attention module(s) set to 1')

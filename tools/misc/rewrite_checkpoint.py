@@ -19,7 +19,10 @@ import shutil
 import sys
 
 import mmseg_ccnet  # noqa: F401
-from mmseg_ccnet.engine.checkpoint import rewrite_trusted_checkpoint
+from mmseg_ccnet.engine.checkpoint import (
+    CheckpointLoadError,
+    rewrite_trusted_checkpoint,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,12 +53,15 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         sys.exit(f'{args.checkpoint}: no such file')
     out = args.out or args.checkpoint
-    if out == args.checkpoint:
+    if osp.realpath(out) == osp.realpath(args.checkpoint):
         backup = f'{args.checkpoint}.orig'
         if not osp.exists(backup):
             shutil.copy2(args.checkpoint, backup)
         print(f'original kept as {backup}')
-    rewrite_trusted_checkpoint(args.checkpoint, out)
+    try:
+        rewrite_trusted_checkpoint(args.checkpoint, out)
+    except CheckpointLoadError as error:
+        sys.exit(str(error))
     print(f'wrote {out}: it loads with torch.load(weights_only=True)')
 
 

@@ -48,15 +48,45 @@ def _is_empty_dir(path: str) -> bool:
     return osp.isdir(path) and not os.listdir(path)
 
 
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it runs, as another user
+    return True
+
+
+def _remove_stale_staging(parent: str, base: str) -> None:
+    """Remove the staging folders of generations whose process died.
+
+    Staging folders are ``.<base>-<pid>-<random>`` (see
+    :func:`generate_once`); a killed generation leaves its folder behind.
+    """
+    for entry in os.listdir(parent):
+        prefix, _, rest = entry.partition(f'.{base}-')
+        pid = rest.split('-', 1)[0]
+        if not prefix and pid.isdigit() and not _process_alive(int(pid)):
+            print_log(
+                f'Removing {osp.join(parent, entry)}, left by a generation '
+                'that was killed.',
+                logger='current')
+            shutil.rmtree(osp.join(parent, entry), ignore_errors=True)
+
+
 def generate_once(data_root: str, meta: dict,
                   write_split: Callable[[str, str, int, int], None], seed: int,
                   counts: Dict[str, int], items: str) -> None:
     """Generate a dataset into ``data_root`` unless it is there already.
 
     ``write_split(folder, split, seed, count)`` is called for every split
-    on a temporary folder beside ``data_root``, which is moved into place
-    at the end together with ``meta.json``, so an interrupted run leaves
-    nothing half-done and concurrent processes agree on one copy.
+    on a temporary folder beside ``data_root`` (``.<name>-<pid>-<random>``),
+    which is moved into place at the end together with ``meta.json``, so
+    an interrupted run leaves nothing half-done and concurrent processes
+    agree on one copy. A failed generation removes its folder; those of
+    killed ones are removed by the next generation.
 
     Args:
         data_root (str): Target folder.
@@ -81,16 +111,21 @@ def generate_once(data_root: str, meta: dict,
             f'{name}: generating {sizes} {items} (seed {seed}) into '
             f'{data_root}',
             logger='current')
+        base = osp.basename(osp.abspath(data_root))
+        _remove_stale_staging(parent, base)
         staging = tempfile.mkdtemp(
-            prefix=f'.{osp.basename(osp.abspath(data_root))}-', dir=parent)
-        for split, count in counts.items():
-            write_split(staging, split, seed, count)
-        with open(osp.join(staging, META_FILE), 'w') as file:
-            json.dump(meta, file, indent=2)
+            prefix=f'.{base}-{os.getpid()}-', dir=parent)
         try:
+            for split, count in counts.items():
+                write_split(staging, split, seed, count)
+            with open(osp.join(staging, META_FILE), 'w') as file:
+                json.dump(meta, file, indent=2)
             os.rename(staging, data_root)
-        except OSError:  # another process finished first
-            shutil.rmtree(staging)
+        except OSError:
+            if not osp.isdir(data_root):  # else another process finished
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     meta_path = osp.join(data_root, META_FILE)
     found = None
     if osp.isfile(meta_path):
