@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .torchvision_ops import as_c_float, torchvision_ops
+
 __all__ = ['batched_nms', 'nms']
 
 #: Boxes whose IoUs with the boxes ranked after them are computed at once.
@@ -218,6 +220,15 @@ def kept_indices(boxes: Tensor,
         candidates = torch.nonzero(scores > score_threshold).squeeze(1)
     order = scores[candidates].sort(0, descending=True)[1]
     ranked = candidates[order]
+    # mmcv's kernels compare the IoUs with a C float
+    iou_threshold = as_c_float(iou_threshold)
+    vision = torchvision_ops()
+    if vision is not None and offset == 0:
+        # the ranks as scores: torchvision keeps this order
+        ranks = torch.arange(ranked.numel(), 0, -1, device=boxes.device)
+        keep = vision.nms(boxes[ranked], ranks.to(boxes.dtype),
+                          iou_threshold)
+        return ranked[keep[:max_num] if max_num > 0 else keep]
     if groups is not None and ranked.numel():
         keep = grouped_greedy_keep(boxes[ranked], groups[ranked],
                                    iou_threshold, offset)

@@ -44,6 +44,8 @@ from torch.autograd import Function
 from torch.autograd.function import FunctionCtx, once_differentiable
 from torch.nn.modules.utils import _pair
 
+from .torchvision_ops import as_c_float, torchvision_ops
+
 __all__ = ['RoIAlign', 'RoIAlignFunction', 'roi_align']
 
 #: Initial value of the ``'max'`` pooling (that of mmcv's CPU kernel).
@@ -678,6 +680,11 @@ def roi_align(input: Tensor,
               aligned: bool = True) -> Tensor:
     """RoIAlign, as ``mmcv.ops.roi_align``.
 
+    ``'avg'`` pooling runs torchvision's compiled ``roi_align`` where it
+    loads (:func:`~mmseg_ccnet.ops.torchvision_ops.torchvision_ops`): it
+    places and weighs the samples as mmcv's kernel does. Otherwise, and for
+    ``'max'``, :class:`RoIAlignFunction` pools.
+
     Args:
         input (Tensor): Features of shape (N, C, H, W).
         rois (Tensor): RoIs of shape (K, 5) as (batch index, x1, y1, x2, y2)
@@ -694,8 +701,19 @@ def roi_align(input: Tensor,
     Returns:
         Tensor: Pooled features of shape (K, C, PH, PW).
     """
-    return RoIAlignFunction.apply(input, rois, output_size, spatial_scale,
-                                  sampling_ratio, pool_mode, aligned)
+    vision = torchvision_ops()
+    if vision is None or pool_mode != 'avg' or input.dim() != 4 or \
+            rois.dim() != 2 or rois.size(1) != 5:
+        return RoIAlignFunction.apply(input, rois, output_size,
+                                      spatial_scale, sampling_ratio,
+                                      pool_mode, aligned)
+    rois = rois.to(input.dtype)
+    # refuses what mmcv refuses (RoIs of negative size when aligned)
+    roi_grids(rois, _pair(output_size), spatial_scale, sampling_ratio,
+              aligned)
+    return vision.roi_align(input, rois, _pair(output_size),
+                            as_c_float(spatial_scale), sampling_ratio,
+                            aligned)
 
 
 class RoIAlign(nn.Module):
@@ -709,20 +727,38 @@ class RoIAlign(nn.Module):
             Defaults to 0.
         pool_mode (str): ``'avg'`` or ``'max'``. Defaults to ``'avg'``.
         aligned (bool): Shift the RoIs by half a pixel. Defaults to True.
+        use_torchvision (bool): mmcv's switch to torchvision's op; accepted
+            and recorded, the choice being :func:`roi_align`'s (the same
+            results either way). Defaults to False.
+        out_size (int | tuple[int, int], optional): mmcv's older name of
+            ``output_size``.
+        sample_num (int, optional): mmcv's older name of
+            ``sampling_ratio``.
     """
 
     def __init__(self,
-                 output_size: Union[int, Tuple[int, int]],
+                 output_size: Union[int, Tuple[int, int], None] = None,
                  spatial_scale: float = 1.0,
                  sampling_ratio: int = 0,
                  pool_mode: str = 'avg',
-                 aligned: bool = True) -> None:
+                 aligned: bool = True,
+                 use_torchvision: bool = False,
+                 *,
+                 out_size: Union[int, Tuple[int, int], None] = None,
+                 sample_num: Optional[int] = None) -> None:
         super().__init__()
-        self.output_size = _pair(output_size)
+        if (output_size is None) == (out_size is None):
+            raise TypeError('RoIAlign takes one of output_size and its older '
+                            f'name out_size, got {output_size!r} and '
+                            f'{out_size!r}')
+        self.output_size = _pair(output_size if out_size is None else
+                                 out_size)
         self.spatial_scale = float(spatial_scale)
-        self.sampling_ratio = int(sampling_ratio)
+        self.sampling_ratio = int(
+            sampling_ratio if sample_num is None else sample_num)
         self.pool_mode = pool_mode
         self.aligned = aligned
+        self.use_torchvision = use_torchvision
 
     def forward(self, input: Tensor, rois: Tensor) -> Tensor:
         """Pool the features of each RoI.
@@ -741,4 +777,5 @@ class RoIAlign(nn.Module):
         return (f'output_size={self.output_size}, '
                 f'spatial_scale={self.spatial_scale}, '
                 f'sampling_ratio={self.sampling_ratio}, '
-                f'pool_mode={self.pool_mode!r}, aligned={self.aligned}')
+                f'pool_mode={self.pool_mode!r}, aligned={self.aligned}, '
+                f'use_torchvision={self.use_torchvision}')

@@ -177,7 +177,8 @@ def test_module_equals_function():
                                                      2))
     assert repr(layer) == (
         f'RoIAlign(output_size=(4, 4), spatial_scale={scale}, '
-        "sampling_ratio=2, pool_mode='avg', aligned=True)")
+        "sampling_ratio=2, pool_mode='avg', aligned=True, "
+        'use_torchvision=False)')
 
 
 def test_bad_arguments_are_refused():
