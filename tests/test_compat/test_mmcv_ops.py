@@ -87,7 +87,7 @@ def test_provided_ops_are_this_package_s():
     assert cc_head.CrissCrossAttention is CrissCrossAttention
     assert focal_loss._sigmoid_focal_loss is ops.sigmoid_focal_loss
     for name in ('nms', 'batched_nms', 'roi_align', 'RoIAlign',
-                 'point_sample', 'sigmoid_focal_loss'):
+                 'sigmoid_focal_loss'):
         assert getattr(mmcv.ops, name) is getattr(ops, name)
     assert sys.modules['mmcv.ops.roi_align'].RoIAlignFunction is \
         ops.RoIAlignFunction
@@ -99,10 +99,47 @@ def test_provided_ops_are_this_package_s():
 
 
 @needs_lite
+def test_pure_ops_are_mmcv_s_own():
+    """mmcv's pure-PyTorch ops are its own modules, loaded from mmcv-lite's
+    sources: they run (they are placeholders no more)."""
+    import mmcv
+    import mmcv.ops
+    from mmcv.ops import CornerPool, SimpleRoIAlign, point_sample
+    from mmcv.ops.merge_cells import SumCell
+    from mmcv.ops.point_sample import (
+        bilinear_grid_sample,
+        rel_roi_point_to_rel_img_point,
+    )
+
+    ops_dir = os.path.join(os.path.dirname(mmcv.__file__), 'ops')
+    for module in ('point_sample', 'merge_cells', 'corner_pool'):
+        loaded = sys.modules[f'mmcv.ops.{module}']
+        assert loaded.__file__ == os.path.join(ops_dir, f'{module}.py')
+    # the package's point_sample is still the function
+    assert mmcv.ops.point_sample is point_sample
+    assert point_sample.__module__ == 'mmcv.ops.point_sample'
+    gen = torch.Generator().manual_seed(0)
+    feats = torch.rand(1, 3, 6, 7, generator=gen)
+    grid = torch.rand(1, 4, 5, 2, generator=gen) * 2 - 1
+    torch.testing.assert_close(
+        bilinear_grid_sample(feats, grid, align_corners=False),
+        torch.nn.functional.grid_sample(feats, grid, align_corners=False))
+    rois = torch.tensor([[0., 1, 1, 5, 4]])
+    points = torch.tensor([[[0.5, 0.5]]])
+    assert rel_roi_point_to_rel_img_point(rois, points, feats).shape == (1, 1,
+                                                                          2)
+    assert SimpleRoIAlign((2, 2), 1.0)(feats, rois).shape == (1, 3, 2, 2)
+    assert SumCell(3, 3)(feats, feats, out_size=(6, 7)).shape == (1, 3, 6,
+                                                                   7)
+    # the left pool is a cumulative maximum from the right
+    pooled = CornerPool('left')(feats)
+    assert torch.equal(pooled, feats.flip(3).cummax(3)[0].flip(3))
+
+
+@needs_lite
 def test_submodules_are_stand_ins_and_do_not_shadow_functions():
     import mmcv.ops
     import mmcv.ops.carafe
-    import mmcv.ops.merge_cells
     import mmcv.ops.modulated_deform_conv
     import mmcv.ops.multi_scale_deform_attn
     import mmcv.ops.nms
@@ -115,9 +152,9 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
     assert mmcv.ops.nms is ops.nms and mmcv.ops.roi_align is ops.roi_align
     assert batched_nms is ops.batched_nms and roi_align is ops.roi_align
     assert callable(mmcv.ops.carafe) and mmcv.ops.carafe.__name__ == 'carafe'
-    merge_cells = sys.modules['mmcv.ops.merge_cells']
-    assert mmcv.ops.merge_cells is merge_cells
-    assert merge_cells.SumCell.__module__ == 'mmcv.ops.merge_cells'
+    masked_conv = sys.modules['mmcv.ops.masked_conv']
+    assert mmcv.ops.masked_conv is masked_conv
+    assert masked_conv.MaskedConv2d.__module__ == 'mmcv.ops.masked_conv'
     # one object for each op, by whichever name it is reached
     assert mmcv.ops.DeformConv2d is \
         sys.modules['mmcv.ops.deform_conv'].DeformConv2d
@@ -129,7 +166,7 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 def test_other_ops_fail_when_used():
     import mmcv.ops
     from mmcv.ops import PSAMask, deform_conv2d
-    from mmcv.ops.merge_cells import SumCell
+    from mmcv.ops.carafe import CARAFENaiveFunction
     from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
 
     assert isinstance(PSAMask, type) and issubclass(
@@ -149,8 +186,8 @@ def test_other_ops_fail_when_used():
                        match='MultiScaleDeformableAttention'):
         Deformable(embed_dims=8)
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.merge_cells.SumCell'):
-        SumCell(8, 8)
+                       match='mmcv.ops.carafe.CARAFENaiveFunction'):
+        CARAFENaiveFunction()
     with pytest.raises(compat.MissingCompiledOpError,
                        match='mmcv.ops.deform_conv2d'):
         deform_conv2d(torch.zeros(1))
