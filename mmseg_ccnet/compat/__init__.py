@@ -38,7 +38,8 @@ command that fixes it; it changes nothing.
     Registers mmengine checkpoint loaders: local files fail with errors
     that name the file and the cure; http(s) downloads (also those of
     ``open-mmlab://``, ``mmcls://``, ``torchvision://``) time out and are
-    verified before they are cached.
+    verified before they are cached; ``torchvision://`` names resolve from
+    mmengine's URL table without importing torchvision.
 ``data_checks`` (:mod:`.data_checks`)
     Wraps ``BaseSegDataset.load_data_list``,
     ``LoadAnnotations._load_seg_map`` and ``IoUMetric.process`` so that empty
