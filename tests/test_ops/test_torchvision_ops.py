@@ -9,7 +9,12 @@ from test_nms import random_boxes
 from test_roi_align import SETTINGS, assert_agrees, random_case
 
 from mmseg_ccnet.ops import batched_nms, nms, roi_align
-from mmseg_ccnet.ops.torchvision_ops import as_c_float, torchvision_ops
+from mmseg_ccnet.ops.torchvision_ops import (
+    as_c_float,
+    load_torchvision_ops,
+    pure_pytorch,
+    torchvision_ops,
+)
 
 needs_torchvision = pytest.mark.skipif(
     torchvision_ops() is None,
@@ -18,20 +23,21 @@ needs_torchvision = pytest.mark.skipif(
 
 
 @pytest.fixture
-def pure(monkeypatch):
+def pure():
     """Switch the ops to their pure-PyTorch paths."""
-    for module in ('mmseg_ccnet.ops.nms', 'mmseg_ccnet.ops.roi_align'):
-        monkeypatch.setattr(sys.modules[module], 'torchvision_ops',
-                            lambda: None)
+    with pure_pytorch():
+        yield
 
 
 def test_without_torchvision_the_pure_paths_run(monkeypatch):
     monkeypatch.setitem(sys.modules, 'torchvision', None)
-    torchvision_ops.cache_clear()
+    load_torchvision_ops.cache_clear()
     try:
         assert torchvision_ops() is None
     finally:
-        torchvision_ops.cache_clear()
+        load_torchvision_ops.cache_clear()
+    with pure_pytorch():
+        assert torchvision_ops() is None
 
 
 def test_c_float_rounding():
