@@ -9,8 +9,8 @@ together with a stand-in of each submodule of the installed mmcv's
 ``mmcv/ops`` (``mmcv.ops.nms``, ``mmcv.ops.carafe``, ...):
 
 * the ops of :data:`PROVIDED` are implemented in pure PyTorch: ``nms``,
-  ``batched_nms``, ``roi_align``, ``RoIAlign`` and ``sigmoid_focal_loss``
-  are those of :mod:`mmseg_ccnet.ops`, which follow
+  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask`` and
+  ``sigmoid_focal_loss`` are those of :mod:`mmseg_ccnet.ops`, which follow
   mmcv's semantics; ``CrissCrossAttention`` is this package's
   :class:`~mmseg_ccnet.models.CrissCrossAttention` (so MMSegmentation's own
   ``CCHead`` class, and classes derived from it, run);
@@ -65,7 +65,9 @@ PROVIDED = dict(
     batched_nms='mmseg_ccnet.ops.nms',
     get_compiler_version=_MODULE,
     get_compiling_cuda_version=_MODULE,
+    PSAMask='mmseg_ccnet.ops.psa_mask',
     nms='mmseg_ccnet.ops.nms',
+    psa_mask='mmseg_ccnet.ops.psa_mask',
     roi_align='mmseg_ccnet.ops.roi_align',
     sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss')
 

@@ -165,16 +165,16 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 @needs_lite
 def test_other_ops_fail_when_used():
     import mmcv.ops
-    from mmcv.ops import PSAMask, deform_conv2d
+    from mmcv.ops import CARAFEPack, deform_conv2d
     from mmcv.ops.carafe import CARAFENaiveFunction
     from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
 
-    assert isinstance(PSAMask, type) and issubclass(
-        PSAMask, compat.CompiledOpPlaceholder)
-    assert not isinstance(torch.nn.Conv2d(1, 1, 1), PSAMask)
+    assert isinstance(CARAFEPack, type) and issubclass(
+        CARAFEPack, compat.CompiledOpPlaceholder)
+    assert not isinstance(torch.nn.Conv2d(1, 1, 1), CARAFEPack)
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.PSAMask is a compiled') as error:
-        PSAMask('collect', (9, 9))
+                       match='mmcv.ops.CARAFEPack is a compiled') as error:
+        CARAFEPack(8, 2)
     assert isinstance(error.value, ModuleNotFoundError)
     assert error.value.name == 'mmcv._ext'
     assert 'pip install' in str(error.value)
@@ -258,13 +258,23 @@ def test_transformer_bricks_import_without_the_missing_op_warning():
 
 
 @needs_lite
-def test_config_needing_a_missing_op_fails_clearly_when_built():
-    head = dict(
-        type='PSAHead',
-        in_channels=32,
-        channels=16,
-        num_classes=3,
-        mask_size=(9, 9))
-    with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.PSAMask is a compiled mmcv op'):
-        MODELS.build(head)
+def test_psanet_head_builds_trains_and_predicts():
+    """MMSegmentation's PSAHead needs mmcv.ops.PSAMask: the stand-in's."""
+    from mmcv.ops import PSAMask
+
+    from mmseg_ccnet.ops import PSAMask as pure_psa_mask
+    assert PSAMask is pure_psa_mask
+    for psa_type in ('bi-direction', 'collect', 'distribute'):
+        head = MODELS.build(
+            dict(
+                type='PSAHead',
+                in_channels=8,
+                channels=4,
+                num_classes=3,
+                mask_size=(5, 5),
+                psa_type=psa_type))
+        feats = [torch.randn(2, 8, 6, 7, requires_grad=True)]
+        logits = head(feats)
+        assert logits.shape == (2, 3, 6, 7)
+        logits.sum().backward()
+        assert feats[0].grad.abs().sum() > 0
