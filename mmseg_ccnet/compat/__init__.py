@@ -23,8 +23,10 @@ command that fixes it; it changes nothing.
     Without mmcv's compiled extension (mmcv-lite), puts a stand-in
     ``mmcv.ops`` package and its submodules into ``sys.modules``, with the
     pure-PyTorch ops of :mod:`mmseg_ccnet.ops` (those that MMSegmentation
-    and MMDetection's Mask R-CNN run); every other op is a placeholder that
-    raises a clear "compiled op" error when used. Nothing happens with the
+    and MMDetection's Mask R-CNN run, on torchvision's kernels where they
+    load) and the installed mmcv's own pure-PyTorch submodules (loaded from
+    its sources); every other op is a placeholder that raises a clear
+    "compiled op" error when used. Nothing happens with the
     compiled mmcv. Without it (and disabled), ``import mmseg.models`` and
     ``import mmdet.models`` fail.
 ``safe_globals`` (:mod:`.safe_globals`)
