@@ -21,6 +21,10 @@ result, bit for bit.
 shifted boxes, and with them the IoUs, are the same to the last bit. Where
 the shifted groups cannot overlap (no negative coordinate, ``offset`` 0),
 the IoUs are computed within groups only (:func:`grouped_greedy_keep`).
+
+Where torchvision's compiled ops load, its ``nms`` kernel suppresses (for
+``offset`` 0), given the boxes in the same ranking and the threshold
+rounded to a C float as mmcv's kernel takes it: the same boxes again.
 """
 from importlib import import_module
 from typing import Callable, Dict, Optional, Tuple, Union
