@@ -23,8 +23,10 @@ command that fixes it; it changes nothing.
     Without mmcv's compiled extension (mmcv-lite), puts a stand-in
     ``mmcv.ops`` package and its submodules into ``sys.modules``, with the
     pure-PyTorch ops of :mod:`mmseg_ccnet.ops` (those that MMSegmentation
-    and MMDetection's Mask R-CNN run); every other op is a placeholder that
-    raises a clear "compiled op" error when used. Nothing happens with the
+    and MMDetection's Mask R-CNN run, on torchvision's kernels where they
+    load) and the installed mmcv's own pure-PyTorch submodules (loaded from
+    its sources); every other op is a placeholder that raises a clear
+    "compiled op" error when used. Nothing happens with the
     compiled mmcv. Without it (and disabled), ``import mmseg.models`` and
     ``import mmdet.models`` fail.
 ``safe_globals`` (:mod:`.safe_globals`)
@@ -38,7 +40,8 @@ command that fixes it; it changes nothing.
     Registers mmengine checkpoint loaders: local files fail with errors
     that name the file and the cure; http(s) downloads (also those of
     ``open-mmlab://``, ``mmcls://``, ``torchvision://``) time out and are
-    verified before they are cached.
+    verified before they are cached; ``torchvision://`` names resolve from
+    mmengine's URL table without importing torchvision.
 ``checkpoint_configs`` (:mod:`.checkpoint_configs`)
     Wraps ``CheckpointLoader.load_checkpoint``: the config texts a loaded
     checkpoint holds (``meta['config']``, ``meta['cfg']``, the message

@@ -12,12 +12,16 @@
   :func:`~mmseg_ccnet.engine.checkpoint.load_from_http`, which also takes
   the place of ``mmengine.runner.checkpoint.load_from_http``, through which
   mmengine's ``open-mmlab://``, ``mmcls://`` and ``torchvision://`` loaders
-  download.
+  download;
+* for ``torchvision://`` and ``modelzoo://``:
+  :func:`~mmseg_ccnet.compat.model_zoo.load_from_torchvision`, which finds
+  the URL in mmengine's table without importing torchvision.
 """
 import mmengine.runner.checkpoint as mmengine_checkpoint
 from mmengine.runner import CheckpointLoader
 
 from ..engine.checkpoint import load_from_http, load_from_local
+from .model_zoo import SCHEMES, load_from_torchvision
 
 __all__ = ['install']
 
@@ -29,3 +33,5 @@ def install() -> None:
     CheckpointLoader.register_scheme(
         prefixes=('http://', 'https://'), loader=load_from_http, force=True)
     mmengine_checkpoint.load_from_http = load_from_http
+    CheckpointLoader.register_scheme(
+        prefixes=SCHEMES, loader=load_from_torchvision, force=True)

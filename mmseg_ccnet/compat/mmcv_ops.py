@@ -9,12 +9,19 @@ together with a stand-in of each submodule of the installed mmcv's
 ``mmcv/ops`` (``mmcv.ops.nms``, ``mmcv.ops.carafe``, ...):
 
 * the ops of :data:`PROVIDED` are implemented in pure PyTorch: ``nms``,
-  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``point_sample`` and
+  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask`` and
   ``sigmoid_focal_loss`` are those of :mod:`mmseg_ccnet.ops`, which follow
   mmcv's semantics; ``CrissCrossAttention`` is this package's
   :class:`~mmseg_ccnet.models.CrissCrossAttention` (so MMSegmentation's own
   ``CCHead`` class, and classes derived from it, run);
   ``get_compiler_version`` and ``get_compiling_cuda_version`` say ``'n/a'``;
+* the submodules that are pure Python or PyTorch in mmcv (their source
+  does not load mmcv's extension: ``point_sample`` with
+  ``bilinear_grid_sample``, ``SimpleRoIAlign`` and
+  ``rel_roi_point_to_rel_img_point``, ``merge_cells``, ``corner_pool``,
+  ``conv2d_gradfix``, ``saconv``, ...) are the installed mmcv's own
+  modules, loaded from its sources when first used; their imports of
+  compiled ops get the placeholders below;
 * every other name that the installed mmcv's ops define is a placeholder
   that raises :class:`MissingCompiledOpError` (a ``ModuleNotFoundError``
   naming the op and the install command) when it is used: a class (for a
@@ -58,8 +65,9 @@ PROVIDED = dict(
     batched_nms='mmseg_ccnet.ops.nms',
     get_compiler_version=_MODULE,
     get_compiling_cuda_version=_MODULE,
+    PSAMask='mmseg_ccnet.ops.psa_mask',
     nms='mmseg_ccnet.ops.nms',
-    point_sample='mmseg_ccnet.ops.point_sample',
+    psa_mask='mmseg_ccnet.ops.psa_mask',
     roi_align='mmseg_ccnet.ops.roi_align',
     sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss')
 
@@ -171,6 +179,10 @@ class OpsCatalogue:
             if name.endswith('.py') and name != '__init__.py')
         #: The package's names: (submodule, name there) of each.
         self.exports = self._exports()
+        #: The submodules whose sources do not load mmcv's extension.
+        self.pure = frozenset(
+            name for name in self.submodules
+            if 'ext_loader' not in self.source(name))
         self._defined: Dict[str, FrozenSet[str]] = {}
 
     def _exports(self) -> Dict[str, Tuple[str, str]]:
@@ -189,6 +201,29 @@ class OpsCatalogue:
                                                            alias.name)
         return exports
 
+    def source(self, submodule: str) -> str:
+        """The source text of a submodule.
+
+        Args:
+            submodule (str): The submodule.
+
+        Returns:
+            str: Its source.
+        """
+        with open(self.path(submodule), encoding='utf-8') as file:
+            return file.read()
+
+    def path(self, submodule: str) -> str:
+        """The file of a submodule.
+
+        Args:
+            submodule (str): The submodule.
+
+        Returns:
+            str: Its path.
+        """
+        return os.path.join(self.ops_dir, f'{submodule}.py')
+
     def defined(self, submodule: str) -> FrozenSet[str]:
         """The names a submodule defines or the package imports from it.
 
@@ -200,7 +235,7 @@ class OpsCatalogue:
             the names that ``__init__.py`` imports from it.
         """
         if submodule not in self._defined:
-            tree = parse(os.path.join(self.ops_dir, f'{submodule}.py'))
+            tree = parse(self.path(submodule))
             names = {
                 node.name
                 for node in tree.body
@@ -244,6 +279,8 @@ class StandInOps(types.ModuleType):
         if key not in self._ops:
             if name in PROVIDED:
                 op = getattr(importlib.import_module(PROVIDED[name]), name)
+            elif submodule in self.catalogue.pure:
+                op = getattr(self.pure_module(submodule), name)
             else:
                 exported = [
                     alias for alias, target in self.catalogue.exports.items()
@@ -253,6 +290,36 @@ class StandInOps(types.ModuleType):
                 op = placeholder(op_name, f'mmcv.ops.{submodule}')
             self._ops[key] = op
         return self._ops[key]
+
+    def pure_module(self, submodule: str) -> types.ModuleType:
+        """The installed mmcv's own module of a pure submodule.
+
+        It is loaded from its source once, and replaces the stand-in
+        submodule in ``sys.modules``.
+
+        Args:
+            submodule (str): A submodule of ``catalogue.pure``.
+
+        Returns:
+            module: The module.
+        """
+        name = f'mmcv.ops.{submodule}'
+        current = sys.modules.get(name)
+        if current is not None and \
+                not isinstance(current, StandInOpsSubmodule):
+            return current
+        spec = importlib.util.spec_from_file_location(
+            name, self.catalogue.path(submodule))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules[name] = current
+            raise
+        if submodule not in self.catalogue.exports:
+            setattr(self, submodule, module)
+        return module
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith('__'):
@@ -284,6 +351,9 @@ class StandInOpsSubmodule(types.ModuleType):
         self.package = package
 
     def __getattr__(self, name: str) -> Any:
+        if self.submodule in self.package.catalogue.pure and \
+                not name.startswith('__'):
+            return getattr(self.package.pure_module(self.submodule), name)
         if name.startswith('__') or \
                 name not in self.package.catalogue.defined(self.submodule):
             raise AttributeError(

@@ -2,9 +2,10 @@
 from .focal_loss import sigmoid_focal_loss
 from .nms import batched_nms, nms
 from .point_sample import point_sample
+from .psa_mask import PSAMask, psa_mask
 from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
-    'RoIAlign', 'RoIAlignFunction', 'batched_nms', 'nms', 'point_sample',
-    'roi_align', 'sigmoid_focal_loss'
+    'PSAMask', 'RoIAlign', 'RoIAlignFunction', 'batched_nms', 'nms',
+    'point_sample', 'psa_mask', 'roi_align', 'sigmoid_focal_loss'
 ]

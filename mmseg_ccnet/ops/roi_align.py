@@ -2,9 +2,8 @@
 """RoIAlign with the semantics of ``mmcv.ops.roi_align``.
 
 Each output cell ``(ph, pw)`` of a RoI ``(b, x1, y1, x2, y2)`` averages (or
-takes the maximum of) ``grid_h x grid_w`` bilinear samples of image ``b``.
-Everything is computed in the input's dtype by the arithmetic of mmcv's CPU
-kernel, so that the results agree with it to the last bit:
+takes the maximum of) ``grid_h x grid_w`` bilinear samples of image ``b``,
+placed as by mmcv's CPU kernel, in the input's dtype:
 
 * the RoI is ``start = x1 * spatial_scale - offset`` to ``end = x2 *
   spatial_scale - offset`` with ``offset = 0.5`` if ``aligned`` (else 0,
@@ -15,23 +14,27 @@ kernel, so that the results agree with it to the last bit:
 * a sample outside ``[-1, H] x [-1, W]`` is 0 (and still counted); else
   its coordinates are clamped at 0 and below ``H - 1``/``W - 1`` and the
   four neighbours are weighted ``(1 - ly)(1 - lx)``, ``(1 - ly) lx``,
-  ``ly (1 - lx)``, ``ly lx``, summed in this order;
-* ``'avg'`` sums the samples in row-major order and divides the sum by the
-  number of samples (1 for an empty grid); ``'max'`` keeps the first
-  largest sample, starting from -10000, and its coordinates.
+  ``ly (1 - lx)``, ``ly lx``;
+* ``'avg'`` divides the sum of the samples by their number (1 for an empty
+  grid); ``'max'`` keeps the first largest sample, starting from -10000,
+  and its coordinates.
 
-The samples are taken one grid position at a time for all RoIs (those with
-a larger grid first), which keeps the sums in the kernel's order and the
-memory at a few times the output's size.
+``'avg'`` pooling is separable: the weights, the inside test and the count
+factor into a row part and a column part, so that the output of a RoI is
+``Wy @ F @ Wx^T``, with ``Wy`` of shape (PH, rows) summing each cell's
+samples' row weights over the rows the RoI touches (``Wx`` alike) and
+``F`` the window of the features under the RoI. The RoIs are taken in
+chunks of similar window sizes (the windows gathered at once stay under
+:data:`GATHER_CHUNK` values), each chunk with two batched matrix products;
+the backward pass multiplies by the transposed weights and adds the windows'
+gradients into the input's (``index_add_``). The sums run in another order
+than the kernel's: the results agree with it up to rounding (a relative
+difference of about 1e-7 in float32), not to the last bit.
 
-The backward pass is the kernel's: for ``'avg'`` every sample adds
-``grad * weight / count`` to its four neighbours, for ``'max'`` the
-maximum's coordinates add ``grad * weight``, output cell after output cell
-in row-major (RoI, channel, ph, pw) order and sample after sample, through
-``index_add_``, which adds in index order on the CPU. A custom autograd
-function does this rather than autograd through the forward pass, whose
-gradient would be ``(grad / count) * weight``, accumulated in another
-order: equal up to rounding only.
+``'max'`` pooling is not separable: its samples are taken one grid
+position at a time for all RoIs (those with a larger grid first), in the
+kernel's order, and its backward pass adds ``grad * weight`` at each
+maximum's neighbours in the kernel's order, bit for bit.
 """
 from typing import Any, Iterator, NamedTuple, Optional, Tuple, Union
 
@@ -41,12 +44,17 @@ from torch.autograd import Function
 from torch.autograd.function import FunctionCtx, once_differentiable
 from torch.nn.modules.utils import _pair
 
+from .torchvision_ops import as_c_float, torchvision_ops
+
 __all__ = ['RoIAlign', 'RoIAlignFunction', 'roi_align']
 
 #: Initial value of the ``'max'`` pooling (that of mmcv's CPU kernel).
 MAX_POOL_INIT = -10000.0
-#: The backward pass adds at most about this many terms at once.
+#: The ``'max'`` backward pass adds at most about this many terms at once.
 BACKWARD_CHUNK = 1 << 22
+#: ``'avg'`` pooling gathers at most about this many feature values at once
+#: (unless one RoI's window alone is larger).
+GATHER_CHUNK = 1 << 23
 
 
 class RoIGrids(NamedTuple):
@@ -277,21 +285,235 @@ def interpolate(features: Tensor, positions: Tensor,
     return value
 
 
-def roi_align_forward(input: Tensor, grids: RoIGrids,
-                      output_size: Tuple[int, int],
-                      pool_mode: str) -> Tuple[Tensor, Optional[Tensor]]:
-    """Pooled features, and for ``'max'`` the maxima's coordinates.
+class Window(NamedTuple):
+    """The rows (or columns) of the feature map under some RoIs.
+
+    Attributes:
+        first (Tensor): First row of each RoI's window, of shape (K, )
+            (int64).
+        length (Tensor): Rows of each RoI's window, of shape (K, ) (int64).
+    """
+    first: Tensor
+    length: Tensor
+
+
+def axis_taps(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int,
+              size: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The neighbours along one axis of every sample of every cell.
+
+    Args:
+        start (Tensor): RoI start, of shape (K, ).
+        bin_size (Tensor): Cell size, of shape (K, ).
+        grid (Tensor): Samples per cell, of shape (K, ) (int64).
+        pooled (int): Output cells along the axis.
+        size (int): Length of the axis on the feature map.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor, Tensor]: Lower and upper neighbour
+        (int64), the fraction towards the upper one, and whether the sample
+        counts (within the grid and within ``[-1, size]``), each of shape
+        (K, pooled, S) with ``S`` the largest grid.
+    """
+    steps = torch.arange(max(int(grid.max()), 1), device=grid.device)
+    coords = axis_samples(start, bin_size, grid, steps.expand(grid.numel(),
+                                                              -1), pooled)
+    coords = coords.transpose(1, 2)
+    valid = (steps < grid[:, None, None]) & (coords >= -1) & (coords <= size)
+    low, high, fraction = neighbours(coords, size)
+    return low, high, fraction, valid
+
+
+def axis_window(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int,
+                size: int) -> Window:
+    """The rows (or columns) that the samples of each RoI touch.
+
+    Args:
+        start (Tensor): RoI start, of shape (K, ).
+        bin_size (Tensor): Cell size, of shape (K, ).
+        grid (Tensor): Samples per cell, of shape (K, ) (int64).
+        pooled (int): Output cells along the axis.
+        size (int): Length of the axis on the feature map.
+
+    Returns:
+        Window: The window of each RoI (at least one row long).
+    """
+    low, high, _, valid = axis_taps(start, bin_size, grid, pooled, size)
+    first = low.masked_fill(~valid, size).amin((1, 2)).clamp(max=size - 1)
+    last = high.masked_fill(~valid, -1).amax((1, 2))
+    return Window(first, (last - first + 1).clamp(min=1))
+
+
+def axis_weights(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int,
+                 size: int, first: Tensor, length: int) -> Tensor:
+    """Each cell's summed sample weights on the rows of a window.
+
+    Args:
+        start (Tensor): RoI start, of shape (K, ).
+        bin_size (Tensor): Cell size, of shape (K, ).
+        grid (Tensor): Samples per cell, of shape (K, ) (int64).
+        pooled (int): Output cells along the axis.
+        size (int): Length of the axis on the feature map.
+        first (Tensor): First row of each window, of shape (K, ) (int64).
+        length (int): Rows of the windows.
+
+    Returns:
+        Tensor: Weights of shape (K, pooled, length); samples that do not
+        count weigh 0.
+    """
+    low, high, fraction, valid = axis_taps(start, bin_size, grid, pooled,
+                                           size)
+    fraction = torch.where(valid, fraction, 0)
+    first = first.view(-1, 1, 1)
+    weights = start.new_zeros(start.numel(), pooled, length)
+    weights.scatter_add_(2, (low - first).clamp_(0, length - 1),
+                         valid.to(start.dtype) - fraction)
+    weights.scatter_add_(2, (high - first).clamp_(0, length - 1), fraction)
+    return weights
+
+
+class WindowChunk(NamedTuple):
+    """A chunk of RoIs pooled together by :func:`avg_pool_forward`.
+
+    Attributes:
+        rois (Tensor): The RoIs (int64), of shape (k, ).
+        positions (Tensor): Rows of the (N * H * W, C) features under the
+            windows, of shape (k, Hw, Ww) (int64).
+        row_weights (Tensor): Weights of shape (k, PH, Hw), divided by the
+            samples per cell.
+        col_weights (Tensor): Weights of shape (k, PW, Ww).
+    """
+    rois: Tensor
+    positions: Tensor
+    row_weights: Tensor
+    col_weights: Tensor
+
+
+def window_chunks(grids: RoIGrids, output_size: Tuple[int, int],
+                  input_shape: torch.Size) -> Iterator[WindowChunk]:
+    """The RoIs in chunks of similar window sizes, with their weights.
+
+    A chunk gathers at most about :data:`GATHER_CHUNK` feature values.
+
+    Args:
+        grids (RoIGrids): The grids of the K RoIs.
+        output_size (tuple[int, int]): (PH, PW).
+        input_shape (torch.Size): (N, C, H, W).
+
+    Yields:
+        WindowChunk: The chunks, together covering every RoI once.
+    """
+    _, channels, height, width = input_shape
+    if not grids.batch.numel():
+        return
+    axes = ((grids.start_y, grids.bin_h, grids.grid_h, output_size[0],
+             height), (grids.start_x, grids.bin_w, grids.grid_w,
+                       output_size[1], width))
+    windows = [axis_window(*axis) for axis in axes]
+    areas = windows[0].length * windows[1].length
+    order = areas.argsort()
+    budget = max(GATHER_CHUNK // channels, 1)
+    start = 0
+    sorted_areas = areas[order].tolist()
+    while start < len(sorted_areas):
+        # the areas grow along the order: the chunk's last is its largest
+        stop = start + 1
+        while stop < len(sorted_areas) and \
+                (stop + 1 - start) * sorted_areas[stop] <= budget:
+            stop += 1
+        rois = order[start:stop]
+        lengths = [int(window.length[rois].max()) for window in windows]
+        weights = [
+            axis_weights(*(field[rois] for field in axis[:3]), *axis[3:],
+                         window.first[rois], length)
+            for axis, window, length in zip(axes, windows, lengths)
+        ]
+        weights[0] /= grids.counts()[rois].clamp(min=1).to(
+            weights[0].dtype).view(-1, 1, 1)
+        rows, cols = (
+            (window.first[rois, None] +
+             torch.arange(length, device=rois.device)).clamp_(max=size - 1)
+            for window, length, size in zip(windows, lengths, (height,
+                                                                width)))
+        positions = ((grids.batch[rois, None, None] * height +
+                      rows[:, :, None]) * width + cols[:, None, :])
+        yield WindowChunk(rois, positions, *weights)
+        start = stop
+
+
+def avg_pool_forward(input: Tensor, grids: RoIGrids,
+                     output_size: Tuple[int, int]) -> Tensor:
+    """Averages of each cell's samples, ``Wy @ F @ Wx^T`` per RoI.
 
     Args:
         input (Tensor): Features of shape (N, C, H, W).
         grids (RoIGrids): The grids of the K RoIs.
         output_size (tuple[int, int]): (PH, PW).
-        pool_mode (str): ``'avg'`` or ``'max'``.
 
     Returns:
-        tuple[Tensor, Tensor | None]: Output of shape (K, C, PH, PW); for
-        ``'max'`` the (y, x) of each maximum, of shape (2, K, C, PH, PW)
-        (-1 where none), else None.
+        Tensor: Output of shape (K, C, PH, PW).
+    """
+    channels = input.size(1)
+    pooled_h, pooled_w = output_size
+    features = input.permute(0, 2, 3, 1).reshape(-1, channels)
+    output = input.new_empty(grids.batch.numel(), pooled_w, pooled_h,
+                             channels)
+    for chunk in window_chunks(grids, output_size, input.shape):
+        num, rows, cols = chunk.positions.shape
+        windows = features.index_select(0, chunk.positions.view(-1)).view(
+            num, rows, cols * channels)
+        by_rows = torch.bmm(chunk.row_weights, windows)
+        by_rows = by_rows.view(num, pooled_h, cols, channels).transpose(1, 2)
+        output.index_copy_(
+            0, chunk.rois,
+            torch.bmm(chunk.col_weights,
+                      by_rows.reshape(num, cols, pooled_h * channels)).view(
+                          num, pooled_w, pooled_h, channels))
+    return output.permute(0, 3, 2, 1).contiguous()
+
+
+def avg_pool_backward(grad_output: Tensor, grids: RoIGrids,
+                      input_shape: torch.Size) -> Tensor:
+    """Gradient of the features, ``Wy^T @ G @ Wx`` per RoI, added up.
+
+    Args:
+        grad_output (Tensor): Gradient of shape (K, C, PH, PW).
+        grids (RoIGrids): The grids of the K RoIs.
+        input_shape (torch.Size): (N, C, H, W).
+
+    Returns:
+        Tensor: Gradient of shape (N, C, H, W).
+    """
+    batch, channels, height, width = input_shape
+    _, _, pooled_h, pooled_w = grad_output.shape
+    grad_features = grad_output.new_zeros(batch * height * width, channels)
+    # (K, PW, PH * C)
+    grad_cells = grad_output.permute(0, 3, 2, 1).reshape(
+        -1, pooled_w, pooled_h * channels)
+    for chunk in window_chunks(grids, (pooled_h, pooled_w), input_shape):
+        num, rows, cols = chunk.positions.shape
+        by_cols = torch.bmm(chunk.col_weights.transpose(1, 2),
+                            grad_cells.index_select(0, chunk.rois))
+        by_cols = by_cols.view(num, cols, pooled_h, channels).transpose(1, 2)
+        windows = torch.bmm(chunk.row_weights.transpose(1, 2),
+                            by_cols.reshape(num, pooled_h, cols * channels))
+        grad_features.index_add_(0, chunk.positions.view(-1),
+                                 windows.view(-1, channels))
+    return grad_features.view(batch, height, width,
+                              channels).permute(0, 3, 1, 2).contiguous()
+
+
+def max_pool_forward(input: Tensor, grids: RoIGrids,
+                     output_size: Tuple[int, int]) -> Tuple[Tensor, Tensor]:
+    """Maxima of each cell's samples, and their coordinates.
+
+    Args:
+        input (Tensor): Features of shape (N, C, H, W).
+        grids (RoIGrids): The grids of the K RoIs.
+        output_size (tuple[int, int]): (PH, PW).
+
+    Returns:
+        tuple[Tensor, Tensor]: Output of shape (K, C, PH, PW) and the (y, x)
+        of each maximum, of shape (2, K, C, PH, PW) (-1 where none).
     """
     _, channels, height, width = input.shape
     # channels last: one gather per neighbour yields (RoIs, PH, PW, C)
@@ -299,26 +521,17 @@ def roi_align_forward(input: Tensor, grids: RoIGrids,
     order = grids.counts().argsort(descending=True)
     grids = grids.select(order)
     shape = (order.numel(), *output_size, channels)
-    is_max = pool_mode == 'max'
-    pooled = input.new_full(shape, MAX_POOL_INIT if is_max else 0)
-    argmax = input.new_full((2, *shape), -1) if is_max else None
+    pooled = input.new_full(shape, MAX_POOL_INIT)
+    argmax = input.new_full((2, *shape), -1)
     for sample in samples_by_step(grids, output_size, height, width):
         active = slice(sample.active)
         value = interpolate(features, sample.positions, sample.weights)
-        if not is_max:
-            pooled[active] += value
-            continue
         better = value > pooled[active]
         pooled[active] = torch.where(better, value, pooled[active])
         for axis, coords in enumerate((sample.y, sample.x)):
             argmax[axis, active] = torch.where(better, coords[..., None],
                                                argmax[axis, active])
-    if not is_max:
-        counts = grids.counts().clamp(min=1).to(input.dtype)
-        pooled /= counts.view(-1, 1, 1, 1)
     output = unsort(pooled, order).permute(0, 3, 1, 2).contiguous()
-    if not is_max:
-        return output, None
     return output, unsort(argmax, order, 1).permute(0, 1, 4, 2,
                                                     3).contiguous()
 
@@ -355,42 +568,6 @@ def gradient_planes(grids: RoIGrids, channels: int, height: int,
     return planes.view(*planes.shape, 1, 1, 1)
 
 
-def avg_backward_terms(grad_output: Tensor, grids: RoIGrids,
-                       input_shape: torch.Size) -> Tuple[Tensor, Tensor]:
-    """The terms that ``'avg'`` pooling adds to the input gradient.
-
-    Args:
-        grad_output (Tensor): Gradient of shape (K, C, PH, PW).
-        grids (RoIGrids): The grids of the K RoIs.
-        input_shape (torch.Size): (N, C, H, W).
-
-    Returns:
-        tuple[Tensor, Tensor]: Flat positions in the input gradient (int64)
-        and values ``grad * weight / count``, both of shape (T, ), in the
-        order in which mmcv's CPU kernel adds them; samples that the kernel
-        skips (outside the map, or beyond a RoI's grid) add an exact 0.
-    """
-    num_rois, channels, pooled_h, pooled_w = grad_output.shape
-    _, _, height, width = input_shape
-    counts = grids.counts()
-    steps = torch.arange(int(counts.max()), device=counts.device)[None]
-    grid_w = grids.grid_w.clamp(min=1)[:, None]
-    y = axis_samples(grids.start_y, grids.bin_h, grids.grid_h,
-                     steps // grid_w, pooled_h)
-    x = axis_samples(grids.start_x, grids.bin_w, grids.grid_w, steps % grid_w,
-                     pooled_w)
-    # samples last: (K, PH, PW, samples)
-    y, x = y.permute(0, 2, 1)[:, :, None], x.permute(0, 2, 1)[:, None]
-    positions, weights, inside = bilinear_taps(y, x, height, width)
-    keep = inside & (steps < counts[:, None]).view(num_rois, 1, 1, -1)
-    counts = counts.to(grad_output.dtype).view(-1, 1, 1, 1, 1, 1)
-    terms = grad_output[..., None, None] * weights[:, None] / counts
-    positions = positions[:, None] + gradient_planes(grids, channels, height,
-                                                     width)[..., None]
-    terms.masked_fill_(~keep[:, None, ..., None], 0)
-    return positions.flatten(), terms.flatten()
-
-
 def max_backward_terms(grad_output: Tensor, grids: RoIGrids, argmax: Tensor,
                        input_shape: torch.Size) -> Tuple[Tensor, Tensor]:
     """The terms that ``'max'`` pooling adds to the input gradient.
@@ -416,18 +593,16 @@ def max_backward_terms(grad_output: Tensor, grids: RoIGrids, argmax: Tensor,
     return positions.flatten(), terms.flatten()
 
 
-def roi_align_backward(grad_output: Tensor, grids: RoIGrids,
-                       argmax: Optional[Tensor],
-                       input_shape: torch.Size) -> Tensor:
-    """Gradient of the features, summed as by mmcv's CPU kernel.
+def max_pool_backward(grad_output: Tensor, grids: RoIGrids, argmax: Tensor,
+                      input_shape: torch.Size) -> Tensor:
+    """Gradient of the features for ``'max'``, summed as by mmcv's kernel.
 
     The RoIs are taken in chunks of about :data:`BACKWARD_CHUNK` terms.
 
     Args:
         grad_output (Tensor): Gradient of shape (K, C, PH, PW).
         grids (RoIGrids): The grids of the K RoIs.
-        argmax (Tensor, optional): The maxima's (y, x), of shape
-            (2, K, C, PH, PW), for ``'max'``; None for ``'avg'``.
+        argmax (Tensor): The maxima's (y, x), of shape (2, K, C, PH, PW).
         input_shape (torch.Size): (N, C, H, W).
 
     Returns:
@@ -435,23 +610,13 @@ def roi_align_backward(grad_output: Tensor, grids: RoIGrids,
     """
     grad_input = grad_output.new_zeros(input_shape)
     num_rois = grad_output.size(0)
-    if num_rois == 0:
-        return grad_input
-    samples = 1 if argmax is not None else int(grids.counts().max())
-    terms_per_roi = grad_output[0].numel() * max(samples, 1) * 4
-    chunk = max(1, BACKWARD_CHUNK // max(terms_per_roi, 1))
+    chunk = max(1, BACKWARD_CHUNK // max(grad_output[:1].numel() * 4, 1))
     flat = grad_input.view(-1)
     for start in range(0, num_rois, chunk):
         part = slice(start, start + chunk)
-        if argmax is None:
-            positions, terms = avg_backward_terms(grad_output[part],
-                                                  grids.select(part),
-                                                  input_shape)
-        else:
-            positions, terms = max_backward_terms(grad_output[part],
-                                                  grids.select(part),
-                                                  argmax[:, part],
-                                                  input_shape)
+        positions, terms = max_backward_terms(grad_output[part],
+                                              grids.select(part),
+                                              argmax[:, part], input_shape)
         flat.index_add_(0, positions, terms)
     return grad_input
 
@@ -481,9 +646,12 @@ class RoIAlignFunction(Function):
                         aligned)
         ctx.input_shape = input.shape
         rois = rois.to(input.dtype)
-        output, argmax = roi_align_forward(input,
-                                           roi_grids(rois, *ctx.settings),
-                                           ctx.settings[0], pool_mode)
+        grids = roi_grids(rois, *ctx.settings)
+        if pool_mode == 'avg':
+            output, argmax = avg_pool_forward(input, grids,
+                                              ctx.settings[0]), None
+        else:
+            output, argmax = max_pool_forward(input, grids, ctx.settings[0])
         ctx.save_for_backward(rois, argmax)
         return output
 
@@ -493,9 +661,13 @@ class RoIAlignFunction(Function):
                                                          ...]:
         """Gradient of the features; RoIs and settings get none."""
         rois, argmax = ctx.saved_tensors
-        grad_input = roi_align_backward(grad_output.contiguous(),
-                                        roi_grids(rois, *ctx.settings),
-                                        argmax, ctx.input_shape)
+        grids = roi_grids(rois, *ctx.settings)
+        if argmax is None:
+            grad_input = avg_pool_backward(grad_output, grids,
+                                           ctx.input_shape)
+        else:
+            grad_input = max_pool_backward(grad_output.contiguous(), grids,
+                                           argmax, ctx.input_shape)
         return grad_input, None, None, None, None, None, None
 
 
@@ -507,6 +679,11 @@ def roi_align(input: Tensor,
               pool_mode: str = 'avg',
               aligned: bool = True) -> Tensor:
     """RoIAlign, as ``mmcv.ops.roi_align``.
+
+    ``'avg'`` pooling runs torchvision's compiled ``roi_align`` where it
+    loads (:func:`~mmseg_ccnet.ops.torchvision_ops.torchvision_ops`): it
+    places and weighs the samples as mmcv's kernel does. Otherwise, and for
+    ``'max'``, :class:`RoIAlignFunction` pools.
 
     Args:
         input (Tensor): Features of shape (N, C, H, W).
@@ -524,8 +701,19 @@ def roi_align(input: Tensor,
     Returns:
         Tensor: Pooled features of shape (K, C, PH, PW).
     """
-    return RoIAlignFunction.apply(input, rois, output_size, spatial_scale,
-                                  sampling_ratio, pool_mode, aligned)
+    vision = torchvision_ops()
+    if vision is None or pool_mode != 'avg' or input.dim() != 4 or \
+            rois.dim() != 2 or rois.size(1) != 5:
+        return RoIAlignFunction.apply(input, rois, output_size,
+                                      spatial_scale, sampling_ratio,
+                                      pool_mode, aligned)
+    rois = rois.to(input.dtype)
+    # refuses what mmcv refuses (RoIs of negative size when aligned)
+    roi_grids(rois, _pair(output_size), spatial_scale, sampling_ratio,
+              aligned)
+    return vision.roi_align(input, rois, _pair(output_size),
+                            as_c_float(spatial_scale), sampling_ratio,
+                            aligned)
 
 
 class RoIAlign(nn.Module):
@@ -539,20 +727,38 @@ class RoIAlign(nn.Module):
             Defaults to 0.
         pool_mode (str): ``'avg'`` or ``'max'``. Defaults to ``'avg'``.
         aligned (bool): Shift the RoIs by half a pixel. Defaults to True.
+        use_torchvision (bool): mmcv's switch to torchvision's op; accepted
+            and recorded, the choice being :func:`roi_align`'s (the same
+            results either way). Defaults to False.
+        out_size (int | tuple[int, int], optional): mmcv's older name of
+            ``output_size``.
+        sample_num (int, optional): mmcv's older name of
+            ``sampling_ratio``.
     """
 
     def __init__(self,
-                 output_size: Union[int, Tuple[int, int]],
+                 output_size: Union[int, Tuple[int, int], None] = None,
                  spatial_scale: float = 1.0,
                  sampling_ratio: int = 0,
                  pool_mode: str = 'avg',
-                 aligned: bool = True) -> None:
+                 aligned: bool = True,
+                 use_torchvision: bool = False,
+                 *,
+                 out_size: Union[int, Tuple[int, int], None] = None,
+                 sample_num: Optional[int] = None) -> None:
         super().__init__()
-        self.output_size = _pair(output_size)
+        if (output_size is None) == (out_size is None):
+            raise TypeError('RoIAlign takes one of output_size and its older '
+                            f'name out_size, got {output_size!r} and '
+                            f'{out_size!r}')
+        self.output_size = _pair(output_size if out_size is None else
+                                 out_size)
         self.spatial_scale = float(spatial_scale)
-        self.sampling_ratio = int(sampling_ratio)
+        self.sampling_ratio = int(
+            sampling_ratio if sample_num is None else sample_num)
         self.pool_mode = pool_mode
         self.aligned = aligned
+        self.use_torchvision = use_torchvision
 
     def forward(self, input: Tensor, rois: Tensor) -> Tensor:
         """Pool the features of each RoI.
@@ -571,4 +777,5 @@ class RoIAlign(nn.Module):
         return (f'output_size={self.output_size}, '
                 f'spatial_scale={self.spatial_scale}, '
                 f'sampling_ratio={self.sampling_ratio}, '
-                f'pool_mode={self.pool_mode!r}, aligned={self.aligned}')
+                f'pool_mode={self.pool_mode!r}, aligned={self.aligned}, '
+                f'use_torchvision={self.use_torchvision}')

@@ -87,7 +87,7 @@ def test_provided_ops_are_this_package_s():
     assert cc_head.CrissCrossAttention is CrissCrossAttention
     assert focal_loss._sigmoid_focal_loss is ops.sigmoid_focal_loss
     for name in ('nms', 'batched_nms', 'roi_align', 'RoIAlign',
-                 'point_sample', 'sigmoid_focal_loss'):
+                 'sigmoid_focal_loss'):
         assert getattr(mmcv.ops, name) is getattr(ops, name)
     assert sys.modules['mmcv.ops.roi_align'].RoIAlignFunction is \
         ops.RoIAlignFunction
@@ -99,10 +99,47 @@ def test_provided_ops_are_this_package_s():
 
 
 @needs_lite
+def test_pure_ops_are_mmcv_s_own():
+    """mmcv's pure-PyTorch ops are its own modules, loaded from mmcv-lite's
+    sources: they run (they are placeholders no more)."""
+    import mmcv
+    import mmcv.ops
+    from mmcv.ops import CornerPool, SimpleRoIAlign, point_sample
+    from mmcv.ops.merge_cells import SumCell
+    from mmcv.ops.point_sample import (
+        bilinear_grid_sample,
+        rel_roi_point_to_rel_img_point,
+    )
+
+    ops_dir = os.path.join(os.path.dirname(mmcv.__file__), 'ops')
+    for module in ('point_sample', 'merge_cells', 'corner_pool'):
+        loaded = sys.modules[f'mmcv.ops.{module}']
+        assert loaded.__file__ == os.path.join(ops_dir, f'{module}.py')
+    # the package's point_sample is still the function
+    assert mmcv.ops.point_sample is point_sample
+    assert point_sample.__module__ == 'mmcv.ops.point_sample'
+    gen = torch.Generator().manual_seed(0)
+    feats = torch.rand(1, 3, 6, 7, generator=gen)
+    grid = torch.rand(1, 4, 5, 2, generator=gen) * 2 - 1
+    torch.testing.assert_close(
+        bilinear_grid_sample(feats, grid, align_corners=False),
+        torch.nn.functional.grid_sample(feats, grid, align_corners=False))
+    rois = torch.tensor([[0., 1, 1, 5, 4]])
+    points = torch.tensor([[[0.5, 0.5]]])
+    assert rel_roi_point_to_rel_img_point(rois, points, feats).shape == (1, 1,
+                                                                          2)
+    assert SimpleRoIAlign((2, 2), 1.0)(feats, rois).shape == (1, 3, 2, 2)
+    assert SumCell(3, 3)(feats, feats, out_size=(6, 7)).shape == (1, 3, 6,
+                                                                   7)
+    # the left pool is a cumulative maximum from the right
+    pooled = CornerPool('left')(feats)
+    assert torch.equal(pooled, feats.flip(3).cummax(3)[0].flip(3))
+
+
+@needs_lite
 def test_submodules_are_stand_ins_and_do_not_shadow_functions():
     import mmcv.ops
     import mmcv.ops.carafe
-    import mmcv.ops.merge_cells
     import mmcv.ops.modulated_deform_conv
     import mmcv.ops.multi_scale_deform_attn
     import mmcv.ops.nms
@@ -115,9 +152,9 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
     assert mmcv.ops.nms is ops.nms and mmcv.ops.roi_align is ops.roi_align
     assert batched_nms is ops.batched_nms and roi_align is ops.roi_align
     assert callable(mmcv.ops.carafe) and mmcv.ops.carafe.__name__ == 'carafe'
-    merge_cells = sys.modules['mmcv.ops.merge_cells']
-    assert mmcv.ops.merge_cells is merge_cells
-    assert merge_cells.SumCell.__module__ == 'mmcv.ops.merge_cells'
+    masked_conv = sys.modules['mmcv.ops.masked_conv']
+    assert mmcv.ops.masked_conv is masked_conv
+    assert masked_conv.MaskedConv2d.__module__ == 'mmcv.ops.masked_conv'
     # one object for each op, by whichever name it is reached
     assert mmcv.ops.DeformConv2d is \
         sys.modules['mmcv.ops.deform_conv'].DeformConv2d
@@ -128,16 +165,16 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 @needs_lite
 def test_other_ops_fail_when_used():
     import mmcv.ops
-    from mmcv.ops import PSAMask, deform_conv2d
-    from mmcv.ops.merge_cells import SumCell
+    from mmcv.ops import CARAFEPack, deform_conv2d
+    from mmcv.ops.carafe import CARAFENaiveFunction
     from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
 
-    assert isinstance(PSAMask, type) and issubclass(
-        PSAMask, compat.CompiledOpPlaceholder)
-    assert not isinstance(torch.nn.Conv2d(1, 1, 1), PSAMask)
+    assert isinstance(CARAFEPack, type) and issubclass(
+        CARAFEPack, compat.CompiledOpPlaceholder)
+    assert not isinstance(torch.nn.Conv2d(1, 1, 1), CARAFEPack)
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.PSAMask is a compiled') as error:
-        PSAMask('collect', (9, 9))
+                       match='mmcv.ops.CARAFEPack is a compiled') as error:
+        CARAFEPack(8, 2)
     assert isinstance(error.value, ModuleNotFoundError)
     assert error.value.name == 'mmcv._ext'
     assert 'pip install' in str(error.value)
@@ -149,8 +186,8 @@ def test_other_ops_fail_when_used():
                        match='MultiScaleDeformableAttention'):
         Deformable(embed_dims=8)
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.merge_cells.SumCell'):
-        SumCell(8, 8)
+                       match='mmcv.ops.carafe.CARAFENaiveFunction'):
+        CARAFENaiveFunction()
     with pytest.raises(compat.MissingCompiledOpError,
                        match='mmcv.ops.deform_conv2d'):
         deform_conv2d(torch.zeros(1))
@@ -221,13 +258,23 @@ def test_transformer_bricks_import_without_the_missing_op_warning():
 
 
 @needs_lite
-def test_config_needing_a_missing_op_fails_clearly_when_built():
-    head = dict(
-        type='PSAHead',
-        in_channels=32,
-        channels=16,
-        num_classes=3,
-        mask_size=(9, 9))
-    with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.PSAMask is a compiled mmcv op'):
-        MODELS.build(head)
+def test_psanet_head_builds_trains_and_predicts():
+    """MMSegmentation's PSAHead needs mmcv.ops.PSAMask: the stand-in's."""
+    from mmcv.ops import PSAMask
+
+    from mmseg_ccnet.ops import PSAMask as pure_psa_mask
+    assert PSAMask is pure_psa_mask
+    for psa_type in ('bi-direction', 'collect', 'distribute'):
+        head = MODELS.build(
+            dict(
+                type='PSAHead',
+                in_channels=8,
+                channels=4,
+                num_classes=3,
+                mask_size=(5, 5),
+                psa_type=psa_type))
+        feats = [torch.randn(2, 8, 6, 7, requires_grad=True)]
+        logits = head(feats)
+        assert logits.shape == (2, 3, 6, 7)
+        logits.sum().backward()
+        assert feats[0].grad.abs().sum() > 0

@@ -52,3 +52,62 @@ def test_config_builds_with_its_block_in_res4(path: Path):
         original = Config.fromfile(path).model.backbone
         assert original.get('resnet', original).init_cfg.checkpoint == \
             pretrained
+
+
+def test_r50_rcca_initialises_from_torchvision_weights_in_the_hub_cache(
+        tmp_path, monkeypatch):
+    """``torchvision://resnet50`` resolves without importing torchvision
+    (mmengine's URL table) to the file pre-staged in torch hub's cache; no
+    network."""
+    import sys
+
+    import torch
+    from mmdet.models.backbones import ResNet
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.registry import DefaultScope
+
+    import mmseg_ccnet.detection  # noqa: F401  (registers in mmdet)
+    from mmseg_ccnet.compat.model_zoo import torchvision_urls
+    from mmseg_ccnet.engine import checkpoint
+    monkeypatch.setitem(sys.modules, 'torchvision', None)
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    url = torchvision_urls()['resnet50']
+    assert url.endswith('/resnet50-0676ba61.pth')
+    # ImageNet ResNet-50 weights in torchvision's layout (random values)
+    torch.manual_seed(0)
+    weights = {
+        name: torch.randn_like(value) if value.is_floating_point() else value
+        for name, value in ResNet(50).state_dict().items()
+    }
+    weights['fc.weight'] = torch.randn(1000, 2048)
+    weights['fc.bias'] = torch.randn(1000)
+    staged = checkpoint.cache_path(
+        url, str(tmp_path / 'torch_home' / 'hub' / 'checkpoints'))
+    Path(staged).parent.mkdir(parents=True)
+    torch.save(weights, staged)
+    # the staged file stands for the genuine one: it passes the check of
+    # the sha256 prefix that its name promises
+    real_sha256 = checkpoint._sha256
+    monkeypatch.setattr(
+        checkpoint, '_sha256', lambda path: '0676ba61' + real_sha256(path)
+        if path == staged else real_sha256(path))
+
+    def no_network(*args, **kwargs):
+        raise AssertionError('downloads nothing')
+
+    monkeypatch.setattr(checkpoint, '_download', no_network)
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(CONFIGS / 'ccnet_coco' /
+                          'mask-rcnn_r50-rcca_fpn_1x_coco.py')
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    state = model.backbone.state_dict()
+    resnet = {
+        name.split('resnet.', 1)[-1]: value
+        for name, value in state.items()
+    }
+    for name in ('conv1.weight', 'layer1.0.conv1.weight',
+                 'layer4.2.bn3.running_var'):
+        assert torch.equal(resnet[name], weights[name]), name

@@ -158,6 +158,29 @@ def test_batched_nms_matches_the_reference(seed, split):
             keep[:9].tolist()
 
 
+@pytest.mark.parametrize('groups', [1, 2, 30])
+def test_batched_nms_of_large_groups_matches_the_reference(groups):
+    """Groups larger than a block go through the blocked pass on their own,
+    smaller ones through the padded pass, together."""
+    boxes, scores = random_boxes(700, 6, size=300, levels=20)
+    idxs = torch.arange(700) % groups
+    idxs[:40] = groups  # one small group beside the large ones
+    dets, keep = batched_nms(boxes, scores, idxs, dict(iou_threshold=0.6))
+    assert keep.tolist() == batched_reference(boxes, scores, idxs, 0.6,
+                                              False).tolist()
+
+
+def test_groups_with_negative_coordinates_are_shifted_as_mmcv_does():
+    """With negative coordinates the shifted groups may overlap, and do
+    suppress each other, as in mmcv."""
+    boxes = torch.tensor([[-10., -10, 0, 0], [-9, -9, 0, 0]])
+    idxs = torch.tensor([0, 1])
+    keep = batched_nms(boxes, torch.tensor([0.9, 0.8]), idxs,
+                       dict(iou_threshold=0.3))[1]
+    assert keep.tolist() == batched_reference(boxes, torch.tensor(
+        [0.9, 0.8]), idxs, 0.3, False).tolist()
+
+
 def test_batched_nms_branches_agree_and_groups_do_not_interact():
     gen = torch.Generator().manual_seed(5)
     boxes, _ = random_boxes(300, 5, size=200)
