@@ -82,8 +82,9 @@ def test_r50_rcca_initialises_from_torchvision_weights_in_the_hub_cache(
     }
     weights['fc.weight'] = torch.randn(1000, 2048)
     weights['fc.bias'] = torch.randn(1000)
-    staged = checkpoint.cache_path(
-        url, str(tmp_path / 'torch_home' / 'hub' / 'checkpoints'))
+    # where torch hub and mmengine look: <TORCH_HOME>/hub/checkpoints/<name>
+    staged = str(tmp_path / 'torch_home' / 'hub' / 'checkpoints' /
+                 'resnet50-0676ba61.pth')
     Path(staged).parent.mkdir(parents=True)
     torch.save(weights, staged)
     # the staged file stands for the genuine one: it passes the check of
