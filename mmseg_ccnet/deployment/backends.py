@@ -6,9 +6,10 @@ Every backend reads the ``.onnx`` file written by
 module it was exported from: normalised images (B, 3, H, W) in, logits
 (B, num_classes, H, W) out, both float32 tensors. A backend's package
 (``onnxruntime``, ``openvino``; the ``deploy`` extra) is imported when the
-backend is built.
+backend is built; :func:`installed_backends` tells which ones import here.
 """
-from typing import Dict, Type
+import importlib
+from typing import Dict, List, Type
 
 import numpy as np
 import torch
@@ -26,6 +27,8 @@ class Backend:
 
     #: The name :func:`build_backend` knows the backend by.
     name: str = ''
+    #: The module the backend imports, that of its package.
+    module: str = ''
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -67,6 +70,7 @@ class ONNXRuntimeBackend(Backend):
     """
 
     name = 'onnxruntime'
+    module = 'onnxruntime'
 
     def __init__(self, path: str) -> None:
         import onnxruntime
@@ -95,6 +99,7 @@ class OpenVINOBackend(Backend):
     """
 
     name = 'openvino'
+    module = 'openvino'
 
     def __init__(self, path: str, precision: str = 'f32') -> None:
         import openvino
@@ -115,6 +120,48 @@ BACKENDS: Dict[str, Type[Backend]] = {
     cls.name: cls
     for cls in (ONNXRuntimeBackend, OpenVINOBackend)
 }
+
+
+#: The command that installs the package of every backend.
+INSTALL_COMMAND = 'pip install "mmseg-ccnet[deploy]"'
+
+
+def backend_installed(name: str) -> bool:
+    """Whether a backend's package imports here.
+
+    Args:
+        name (str): One of :data:`BACKENDS`.
+
+    Returns:
+        bool: True if the backend's module imports.
+    """
+    try:
+        importlib.import_module(BACKENDS[name].module)
+    except ImportError:
+        return False
+    return True
+
+
+def installed_backends() -> List[str]:
+    """The backends whose packages import here.
+
+    Returns:
+        list[str]: Names of :data:`BACKENDS`, sorted.
+    """
+    return [name for name in sorted(BACKENDS) if backend_installed(name)]
+
+
+def missing_backend_message(name: str) -> str:
+    """What to say about a backend that is not installed.
+
+    Args:
+        name (str): One of :data:`BACKENDS`.
+
+    Returns:
+        str: The missing package and the command that installs it.
+    """
+    return (f'{name}: the {BACKENDS[name].module} package is not installed '
+            f'(the "deploy" extra installs it: {INSTALL_COMMAND})')
 
 
 def build_backend(name: str, path: str, **kwargs) -> Backend:

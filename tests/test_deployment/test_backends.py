@@ -1,5 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """The inference backends that run an exported file."""
+import sys
+
 import openvino
 import openvino.properties.hint as hints
 import pytest
@@ -8,7 +10,10 @@ import torch
 from mmseg_ccnet.deployment.backends import (
     BACKENDS,
     OpenVINOBackend,
+    backend_installed,
     build_backend,
+    installed_backends,
+    missing_backend_message,
 )
 from runner_utils import needs_dynamo_export
 
@@ -17,6 +22,17 @@ def test_backends_by_name():
     assert sorted(BACKENDS) == ['onnxruntime', 'openvino']
     with pytest.raises(ValueError, match="one of.*got 'tensorrt'"):
         build_backend('tensorrt', 'model.onnx')
+
+
+def test_installed_backends_are_those_whose_package_imports(monkeypatch):
+    assert installed_backends() == ['onnxruntime', 'openvino']
+    monkeypatch.setitem(sys.modules, 'openvino', None)
+    assert not backend_installed('openvino')
+    assert backend_installed('onnxruntime')
+    assert installed_backends() == ['onnxruntime']
+    assert missing_backend_message('openvino') == (
+        'openvino: the openvino package is not installed (the "deploy" '
+        'extra installs it: pip install "mmseg-ccnet[deploy]")')
 
 
 @needs_dynamo_export
