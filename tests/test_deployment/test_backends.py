@@ -40,6 +40,7 @@ def test_installed_backends_are_those_whose_package_imports(monkeypatch):
 def test_tensors_in_float32_tensors_out(dynamic_export, name):
     backend = build_backend(name, dynamic_export.path)
     assert repr(backend).endswith(f"({dynamic_export.path!r})")
+    assert backend.input_shape == (None, 3, None, None)
     images = torch.randn(2, 3, 24, 40, dtype=torch.float64)
     logits = backend(images)
     assert logits.dtype == torch.float32
