@@ -4,24 +4,14 @@ import re
 import subprocess
 import sys
 
-import openvino
 import pytest
-import torch
-from mmengine.config import Config
 
-from mmseg_ccnet.deployment.export import (
-    SegmentorLogits,
-    build_segmentor,
-    export_onnx,
-    expose_attention,
-)
 from runner_utils import (
     CONFIGS,
     REPO,
     needs_dynamo_export,
     run_tool,
     script_env,
-    shrink_cc_context_config,
 )
 
 CC_CONTEXT = (CONFIGS / 'cc_context' /
@@ -39,44 +29,14 @@ def metrics(log):
     }
 
 
-@pytest.fixture(scope='module')
-def exported(tmp_path_factory):
-    """The context benchmark's config on 8 test images, a checkpoint of
-    random weights (attention scale 0.5) and its exports: a dynamic
-    ``.onnx`` file and the OpenVINO IR converted from it (float32)."""
-    folder = tmp_path_factory.mktemp('exported')
-    cfg = shrink_cc_context_config(
-        Config.fromfile(CC_CONTEXT), str(folder / 'data'))
-    config = folder / 'config.py'
-    cfg.dump(str(config))
-    torch.manual_seed(0)
-    segmentor = build_segmentor(cfg)
-    expose_attention(segmentor, 0.5)
-    files = dict(
-        checkpoint=folder / 'random.pth',
-        onnx=folder / 'model.onnx',
-        xml=folder / 'model.xml')
-    torch.save(dict(state_dict=segmentor.state_dict()), files['checkpoint'])
-    export_onnx(
-        SegmentorLogits(segmentor),
-        torch.randn(2, 3, 64, 64),
-        str(files['onnx']),
-        dynamic=True)
-    openvino.save_model(
-        openvino.convert_model(str(files['onnx'])),
-        str(files['xml']),
-        compress_to_fp16=False)
-    return config, files
-
-
 @pytest.mark.slow
 @needs_dynamo_export
 @pytest.mark.parametrize('model, backend', [('onnx', None),
                                             ('onnx', 'openvino'),
                                             ('xml', None)])
 def test_an_exported_file_has_the_metrics_of_its_checkpoint(
-        exported, tmp_path, model, backend):
-    config, files = exported
+        exported_cc_context, tmp_path, model, backend):
+    config, files = exported_cc_context
     expected = metrics(
         run_tool('test.py', config, files['checkpoint'], '--work-dir',
                  tmp_path / 'checkpoint'))
