@@ -7,7 +7,8 @@ written by :func:`~mmseg_ccnet.deployment.export.export_onnx` is read by
 OpenVINO and quantized by :func:`nncf.quantize`, whose statistics come from
 calibration inputs prepared as the exported graph expects them: a config's
 images through its own pipeline and data preprocessor
-(:func:`calibration_inputs`).
+(:func:`model_inputs`, which also gives the images on which
+:func:`pixel_agreement` compares the INT8 model with float32).
 
 NNCF quantizes the convolutions (weights and their input activations). It
 has no INT8 kernel for ``Einsum``: the criss-cross attention's energies,
@@ -29,10 +30,10 @@ from mmseg.registry import DATASETS, MODELS
 ATTENTION_CLASS = 'CrissCrossAttention'
 
 
-def calibration_inputs(cfg: Config,
-                       split: str = 'val',
-                       num_images: int = 300,
-                       seed: int = 0) -> List[np.ndarray]:
+def model_inputs(cfg: Config,
+                 split: str = 'val',
+                 num_images: int = 300,
+                 seed: int = 0) -> List[np.ndarray]:
     """Inputs of an exported model made from a config's images.
 
     ``num_images`` images drawn at random (without replacement) from the
@@ -141,7 +142,7 @@ def quantize_openvino(path: str,
     Args:
         path (str): The ``.onnx`` file.
         inputs (Iterable[np.ndarray]): Calibration inputs, e.g. of
-            :func:`calibration_inputs`; all of them are used.
+            :func:`model_inputs`; all of them are used.
         float_attention (bool): Keep the attention in float32
             (:func:`attention_ignored_scope`). Defaults to True.
 

@@ -9,19 +9,19 @@ from mmengine.config import Config
 
 from mmseg_ccnet.deployment.quantize import (
     attention_node_names,
-    calibration_inputs,
+    model_inputs,
     pixel_agreement,
 )
 from runner_utils import CONFIGS, needs_dynamo_export, shrink_cc_context_config
 
 
-def test_calibration_inputs_are_the_normalised_images_of_the_split(
+def test_model_inputs_are_the_normalised_images_of_the_split(
         tmp_path):
     cfg = shrink_cc_context_config(
         Config.fromfile(CONFIGS / 'cc_context' /
                         'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'),
         str(tmp_path / 'data'))
-    inputs = calibration_inputs(cfg, 'val', num_images=100)
+    inputs = model_inputs(cfg, 'val', num_images=100)
     assert len(inputs) == 8  # all the split has
     folder = tmp_path / 'data' / 'img_dir' / 'val'
     for array, path in zip(inputs, sorted(folder.iterdir())):
@@ -29,9 +29,9 @@ def test_calibration_inputs_are_the_normalised_images_of_the_split(
         expected = ((rgb - 127.5) / 64).transpose(2, 0, 1)[None]
         assert array.dtype == np.float32
         np.testing.assert_allclose(array, expected, atol=1e-6)
-    drawn = calibration_inputs(cfg, 'train', num_images=3, seed=1)
+    drawn = model_inputs(cfg, 'train', num_images=3, seed=1)
     assert len(drawn) == 3 and all(x.shape == (1, 3, 64, 64) for x in drawn)
-    again = calibration_inputs(cfg, 'train', num_images=3, seed=1)
+    again = model_inputs(cfg, 'train', num_images=3, seed=1)
     assert all(np.array_equal(a, b) for a, b in zip(drawn, again))
 
 

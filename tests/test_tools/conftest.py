@@ -47,7 +47,7 @@ def exported_cc_context(tmp_path_factory) -> ExportedFiles:
         xml=folder / 'model.xml')
     torch.save(dict(state_dict=segmentor.state_dict()), files['checkpoint'])
     export_onnx(
-        SegmentorLogits(segmentor),
+        SegmentorLogits(segmentor).eval(),
         torch.randn(2, 3, 64, 64),
         str(files['onnx']),
         dynamic=True)

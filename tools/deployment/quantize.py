@@ -11,13 +11,16 @@ The convolutions run in INT8; the criss-cross attention stays in float32
 convolutions are kept out unless --quantize-attention). Writes the OpenVINO
 IR --out (``.xml`` and ``.bin``), which tools/test.py evaluates and
 tools/image_demo.py runs, and with --onnx-out a quantized ONNX file (QDQ)
-for ONNX Runtime. Then compares the argmax of the INT8 model with that of
-the float32 file on the calibration images.
+for ONNX Runtime. Then compares the INT8 model with the float32 file on
+--check-images images of the config's test split: the share of pixels with
+the same predicted class and the largest difference of the logits.
 
 Needs the ``quantize`` extra (NNCF) with the ``deploy`` extra.
 """
 import argparse
 import time
+
+import numpy as np
 
 import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 
@@ -27,7 +30,7 @@ from mmengine.config import Config
 from mmseg_ccnet.deployment.backends import OpenVINOBackend
 from mmseg_ccnet.deployment.quantize import (
     attention_node_names,
-    calibration_inputs,
+    model_inputs,
     pixel_agreement,
     quantize_onnx,
     quantize_openvino,
@@ -61,6 +64,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--seed', type=int, default=0, help='seed of the images drawn')
     parser.add_argument(
+        '--check-images',
+        type=int,
+        default=20,
+        help='test images on which INT8 is compared with float32 (0: none)')
+    parser.add_argument(
         '--quantize-attention',
         action='store_true',
         help='quantize the attention\'s query, key and value convolutions '
@@ -80,7 +88,7 @@ def main() -> None:
     """Calibrate, quantize, write, compare with float32."""
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    inputs = calibration_inputs(cfg, args.split, args.num_images, args.seed)
+    inputs = model_inputs(cfg, args.split, args.num_images, args.seed)
     print(f'{len(inputs)} calibration images of the {args.split} split, '
           f'inputs of shape {inputs[0].shape}', flush=True)
     if not args.quantize_attention:
@@ -95,12 +103,23 @@ def main() -> None:
         quantize_onnx(args.model, inputs, args.onnx_out,
                       not args.quantize_attention)
         print(f'{args.onnx_out}: quantized ONNX (QDQ)')
+    if args.check_images:
+        compare(cfg, args)
+
+
+def compare(cfg: Config, args: argparse.Namespace) -> None:
+    """Print how the INT8 model's logits and classes differ from float32's
+    on images of the test split."""
+    images = model_inputs(cfg, 'test', args.check_images, args.seed)
     reference, quantized = (OpenVINOBackend(path)
                             for path in (args.model, args.out))
-    agreement = pixel_agreement(
-        (reference.run(x) for x in inputs), (quantized.run(x) for x in inputs))
+    logits = [(reference.run(x), quantized.run(x)) for x in images]
+    agreement = pixel_agreement(*zip(*logits))
+    diff = max(float(np.abs(first - second).max()) for first, second in logits)
+    scale = max(float(np.abs(first).max()) for first, _ in logits)
     print(f'INT8 and float32 predict the same class on {100 * agreement:.2f}'
-          f'% of the pixels of the {len(inputs)} calibration images')
+          f'% of the pixels of {len(images)} test images; largest logit '
+          f'difference {diff:.3g} (largest |logit| {scale:.3g})')
 
 
 if __name__ == '__main__':
