@@ -210,8 +210,8 @@ def child_env(library: ModuleType, python: str) -> Dict[str, str]:
     return env
 
 
-def progress(size, name: str, result: Dict) -> None:
-    """Print a line on a finished case."""
+def progress(size: str, name: str, result: Dict) -> None:
+    """Print a line on a finished case at a size (``'HxW'``)."""
     if result['status'] == 'ok':
         detail = (f"{result['time_s']:.3f} s (median of "
                   f"{len(result['times_s'])}), first {result['first_s']:.2f}"
@@ -271,7 +271,7 @@ def run_cases(args: argparse.Namespace, library: ModuleType,
             result = dict(status='skipped', reason=failed)
         else:
             result = run_child(args, library, name, size, **files)
-        progress(size, name, result)
+        progress(library.size_label(size), name, result)
         runs[name][size].append(result)
     compare_logits(library, runs, scratch)
     return dict(export=export, quantize=quantize, runs=runs)
