@@ -1,7 +1,7 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """Test a segmentor; the command line of MMSegmentation's tools/test.py.
 
-MODEL is a checkpoint, or a file exported from CONFIG: an ``.onnx`` file
+CHECKPOINT may also be a file exported from CONFIG: an ``.onnx`` file
 written by ``tools/deployment/pytorch2onnx.py`` (``--dynamic`` for images
 of any size) or an OpenVINO IR (``.xml``, e.g. the INT8 model of
 ``tools/deployment/quantize.py``), run on the CPU by ``--backend`` (needs the
