@@ -1,15 +1,43 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
 """A segmentor whose network is an exported graph run by a backend."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.config import Config, ConfigDict
 from mmseg.models import BaseSegmentor, EncoderDecoder
-from mmseg.utils import OptConfigType, SampleList
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from .backends import Backend
+from .backends import Backend, build_backend
 
 
+def exported_model_cfg(model: ConfigType, backend: str,
+                       path: str) -> ConfigDict:
+    """The config of an exported model that runs like ``model``.
+
+    Args:
+        model (dict): The ``model`` of the config the file was exported
+            from, an EncoderDecoder.
+        backend (str): A name of
+            :data:`~mmseg_ccnet.deployment.backends.BACKENDS`.
+        path (str): The exported file (``.onnx``, or OpenVINO's ``.xml``).
+
+    Returns:
+        ConfigDict: A :class:`BackendSegmentor` with ``model``'s data
+        preprocessor, ``test_cfg``, number of classes and
+        ``align_corners``.
+    """
+    head = model.decode_head
+    return ConfigDict(
+        type='BackendSegmentor',
+        backend=dict(name=backend, path=path),
+        num_classes=head.get('out_channels', head.num_classes),
+        align_corners=head.get('align_corners', False),
+        test_cfg=model.get('test_cfg'),
+        data_preprocessor=model.get('data_preprocessor'))
+
+
+@MODELS.register_module()
 class BackendSegmentor(EncoderDecoder):
     """An exported segmentor, run by a backend, with EncoderDecoder's
     inference around it.
@@ -22,8 +50,14 @@ class BackendSegmentor(EncoderDecoder):
     are thus those of the PyTorch model up to the backend's numerical
     differences. It only infers: it has no backbone, heads or loss.
 
+    Registered in MMSegmentation's ``MODELS`` (when this module is
+    imported), so that a config built by :func:`exported_model_cfg` runs in
+    an mmengine runner: ``tools/test.py`` evaluates exported files so.
+
     Args:
-        backend (Backend): The exported model.
+        backend (Backend or dict): The exported model, or the arguments of
+            :func:`~mmseg_ccnet.deployment.backends.build_backend`
+            (``name``, ``path``) that open it.
         num_classes (int): Channels of the logits, one per class; at least
             2 (heads with one sigmoid channel are not supported).
         align_corners (bool): The decode head's ``align_corners``, for the
@@ -39,7 +73,7 @@ class BackendSegmentor(EncoderDecoder):
     """
 
     def __init__(self,
-                 backend: Backend,
+                 backend: Union[Backend, dict],
                  num_classes: int,
                  align_corners: bool = False,
                  test_cfg: OptConfigType = None,
@@ -49,6 +83,8 @@ class BackendSegmentor(EncoderDecoder):
         if num_classes < 2:
             raise ValueError('BackendSegmentor needs logits of at least 2 '
                              f'classes, got {num_classes}')
+        if isinstance(backend, dict):
+            backend = build_backend(**backend)
         self.backend = backend
         self.num_classes = self.out_channels = num_classes
         self.align_corners = align_corners
@@ -65,13 +101,9 @@ class BackendSegmentor(EncoderDecoder):
         Returns:
             BackendSegmentor: The segmentor.
         """
-        head = cfg.model.decode_head
-        return cls(
-            backend,
-            num_classes=head.get('out_channels', head.num_classes),
-            align_corners=head.get('align_corners', False),
-            test_cfg=cfg.model.get('test_cfg'),
-            data_preprocessor=cfg.model.get('data_preprocessor'))
+        model = exported_model_cfg(cfg.model, backend.name, backend.path)
+        model.pop('type')
+        return cls(**dict(model, backend=backend))
 
     def encode_decode(self, inputs: torch.Tensor,
                       batch_img_metas: List[dict]) -> torch.Tensor:

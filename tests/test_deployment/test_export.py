@@ -130,6 +130,12 @@ def test_static_export_matches_pytorch_on_every_backend(tmp_path):
     for result in compare_with_backends(model, backends, [example]):
         assert result.max_value > 0
         assert result.max_diff <= 1e-4, result
+    for backend in backends:
+        assert backend.input_shape == (1, 3, 64, 48)
+        with pytest.raises(ValueError, match=re.escape(
+                f'{path} takes inputs of shape (1, 3, 64, 48) (None: any '
+                'size), got (1, 3, 48, 64); a file exported with --dynamic')):
+            backend(torch.randn(1, 3, 48, 64))
 
 
 @needs_dynamo_export

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from mmengine.config import Config
 
 from ccnet_tools.benchmarks import whole_model
@@ -201,6 +202,44 @@ def test_backends_share_one_export_and_skip_without_it(tmp_path,
         96: [skipped] * 2,
         64: [skipped] * 2
     }
+
+
+@pytest.mark.parametrize('quantized', ['ok', 'failed'])
+def test_int8_is_quantized_once_from_the_export(tmp_path, monkeypatch,
+                                                quantized):
+    tool = load_tool()
+    calls = []
+
+    def run_child(args, library, child, size, **files):
+        calls.append((child, size, files))
+        if child in ('export', 'quantize'):
+            status = 'ok' if child == 'export' else quantized
+            return dict(status=status, reason='boom')
+        return dict(status='ok', time_s=1.0, times_s=[1.0], first_s=1.0,
+                    peak_bytes=1)
+
+    monkeypatch.setattr(tool, 'run_child', run_child)
+    measured = tool.run_cases(
+        namespace(sizes=['1024x2048', 512], rounds=1), whole_model,
+        ['infer-openvino-int8'], str(tmp_path))
+    onnx_file = str(tmp_path / 'model.onnx')
+    int8_file = str(tmp_path / 'model-int8.xml')
+    assert calls[:2] == [
+        ('export', 512, dict(onnx_file=onnx_file)),
+        ('quantize', 512, dict(onnx_file=onnx_file, int8_file=int8_file)),
+    ]
+    assert measured['quantize']['status'] == quantized
+    runs = measured['runs']['infer-openvino-int8']
+    if quantized == 'ok':
+        assert [(child, size, files['onnx_file'])
+                for child, size, files in calls[2:]] == [
+                    ('infer-openvino-int8', '1024x2048', int8_file),
+                    ('infer-openvino-int8', 512, int8_file)]
+    else:
+        assert len(calls) == 2
+        assert runs['1024x2048'] == [
+            dict(status='skipped',
+                 reason='INT8 quantization failed: boom')]
 
 
 def test_warmup_must_include_a_step():

@@ -30,6 +30,21 @@ def run_export(*args) -> subprocess.CompletedProcess:
                           env=script_env())
 
 
+def run_export_without(modules, *args) -> subprocess.CompletedProcess:
+    """Run the tool in an interpreter where ``modules`` do not import."""
+    code = ('import runpy, sys; '
+            'sys.modules.update(dict.fromkeys(sys.argv[1].split(","))); '
+            'sys.argv = sys.argv[2:]; '
+            'runpy.run_path(sys.argv[0], run_name="__main__")')
+    return subprocess.run(
+        [sys.executable, '-c', code, ','.join(modules), str(TOOL),
+         *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=script_env())
+
+
 def differences(log):
     """``{(backend, input shape): max |backend - pytorch|}`` of a log."""
     pattern = (r'(\w+): input (\(.*?\)), max \|\1 - pytorch\| = (\S+) '
@@ -102,3 +117,45 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
     assert result.returncode == 1
     assert f'{other} fits 0 of the model' in result.stderr
     assert not (tmp_path / 'model.onnx').exists()
+
+
+#: What the tool says about OpenVINO when it is not installed.
+OPENVINO_MISSING = ('openvino: the openvino package is not installed (the '
+                    '"deploy" extra installs it: pip install '
+                    '"mmseg-ccnet[deploy]")')
+
+
+@pytest.mark.slow
+@needs_dynamo_export
+def test_default_backends_are_the_installed_ones(tmp_path):
+    out = tmp_path / 'cc-context.onnx'
+    result = run_export_without(['openvino'], CC_CONTEXT, '--shape', '32',
+                                '48', '--out', out)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert f'not checked on {OPENVINO_MISSING}' in log
+    assert set(differences(log)) == {('onnxruntime', '(1, 3, 32, 48)')}
+    assert 'passed' in log
+
+
+@pytest.mark.slow
+@needs_dynamo_export
+def test_without_any_backend_the_file_is_exported_unchecked(tmp_path):
+    out = tmp_path / 'cc-context.onnx'
+    result = run_export_without(['openvino', 'onnxruntime'], CC_CONTEXT,
+                                '--shape', '32', '48', '--out', out)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert 'not checked on onnxruntime: the onnxruntime package' in log
+    assert 'no backend is installed: the file was not run' in log
+    assert out.is_file() and not differences(log)
+
+
+def test_a_requested_backend_that_is_missing_stops_before_the_export(
+        tmp_path):
+    out = tmp_path / 'cc-context.onnx'
+    result = run_export_without(['openvino'], CC_CONTEXT, '--backends',
+                                'onnxruntime', 'openvino', '--out', out)
+    assert result.returncode == 2, result.stderr[-4000:]
+    assert f'--backends: {OPENVINO_MISSING}' in result.stderr
+    assert 'export' not in result.stdout and not out.exists()

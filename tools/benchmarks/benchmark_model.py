@@ -1,16 +1,27 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
-"""Benchmark a whole CCNet: this package's CCHead against MMSegmentation's.
+"""Benchmark a whole CCNet: this package's CCHead against MMSegmentation's,
+and its deployment.
 
 Every case of :mod:`ccnet_tools.benchmarks.whole_model` (training step and
 inference of this package's CCHead with both attention implementations and
 of MMSegmentation's own CCHead on compiled mmcv; inference under bfloat16
-autocast, through ``torch.compile`` and on ONNX Runtime and OpenVINO) at
-every crop size, each case at each size in a fresh process: median time of
+autocast, through ``torch.compile``, on ONNX Runtime and OpenVINO, and
+quantized to INT8 on OpenVINO) at every crop size (S, or HxW such as
+1024x2048), each case at each size in a fresh process: median time of
 ``--repeats`` steps after ``--warmup`` and the peak memory of one step. The
-ONNX file is exported once, in a process of its own, and used by both
-backends at every size. Writes ``results.json``, ``results.md`` and
-``results.png`` into ``--out-dir``; with ``--doc`` also the tables into
-that markdown file's ``whole-model`` section. Linux only (``/proc``).
+ONNX file is exported once, in a process of its own, and used by the
+backends at every size; the INT8 model is quantized from it once (NNCF, the
+``quantize`` extra), calibrated on random images of the smallest size.
+The ratios are to ``--reference``: MMSegmentation's CCHead by default,
+``efficient`` (PyTorch eager float32) for the deployment comparison::
+
+    python tools/benchmarks/benchmark_model.py --sizes 512 769 1024x2048 \\
+        --reference efficient --cases infer-efficient infer-bf16 \\
+        infer-compile infer-onnxruntime infer-openvino infer-openvino-int8
+
+Writes ``results.json``, ``results.md`` and ``results.png`` into
+``--out-dir``; with ``--doc`` also the tables into that markdown file's
+``whole-model`` section. Linux only (``/proc``).
 
 MMSegmentation's cases run without importing this package (whose
 ``CCHead`` replaces MMSegmentation's in the registry), on compiled mmcv:
@@ -68,10 +79,14 @@ def parse_args() -> argparse.Namespace:
         "MMSegmentation's R-50 CCNet, 19 classes)")
     parser.add_argument(
         '--sizes',
-        type=int,
         nargs='+',
-        default=[513, 769],
-        help='crop sizes S (S x S)')
+        default=['513', '769'],
+        help='crop sizes: S (S x S) or HxW, e.g. 512 1024x2048')
+    parser.add_argument(
+        '--reference',
+        default='mmseg',
+        help="the variant the ratios refer to, e.g. 'efficient' (default: "
+        "'mmseg')")
     parser.add_argument(
         '--cases',
         nargs='+',
@@ -114,6 +129,7 @@ def parse_args() -> argparse.Namespace:
         help='internal: with --child, do not import mmseg_ccnet')
     parser.add_argument('--logits-file', help='internal: with --child')
     parser.add_argument('--onnx-file', help='internal: with --child')
+    parser.add_argument('--int8-file', help='internal: with --child')
     args = parser.parse_args()
     if args.warmup < 1:
         parser.error('--warmup must be at least 1')
@@ -127,9 +143,10 @@ def run_child(args: argparse.Namespace, library: ModuleType, child: str,
     Args:
         args (Namespace): The command line.
         library (ModuleType): :mod:`ccnet_tools.benchmarks.whole_model`.
-        child (str): A case, or ``'export'``.
-        size (int): S.
-        **files (str): ``logits_file`` and ``onnx_file``, passed on.
+        child (str): A case, ``'export'`` or ``'quantize'``.
+        size (int | str): The crop size.
+        **files (str): ``logits_file``, ``onnx_file`` and ``int8_file``,
+            passed on.
 
     Returns:
         dict: The child's result; ``status='failed'`` with the end of its
@@ -195,15 +212,15 @@ def child_env(python: str) -> Dict[str, str]:
     return env
 
 
-def progress(size: int, name: str, result: Dict) -> None:
-    """Print a line on a finished case."""
+def progress(size: str, name: str, result: Dict) -> None:
+    """Print a line on a finished case at a size (``'HxW'``)."""
     if result['status'] == 'ok':
         detail = (f"{result['time_s']:.3f} s (median of "
                   f"{len(result['times_s'])}), first {result['first_s']:.2f}"
                   f" s, peak {result['peak_bytes'] / 2**20:.0f} MiB")
     else:
         detail = f"{result['status']}: {result['reason']}"
-    print(f'{size}x{size} {name}: {detail}', flush=True)
+    print(f'{size} {name}: {detail}', flush=True)
 
 
 def run_cases(args: argparse.Namespace, library: ModuleType,
@@ -217,17 +234,25 @@ def run_cases(args: argparse.Namespace, library: ModuleType,
         scratch (str): A folder for the ONNX file and the logits.
 
     Returns:
-        dict: ``export`` (None if no backend case runs) and ``runs``
-        (``{case: {size: [result by round]}}``, as
+        dict: ``export`` (None if no backend case runs), ``quantize``
+        (None if the INT8 case does not run) and ``runs`` (``{case: {size:
+        [result by round]}}``, as
         :func:`~ccnet_tools.benchmarks.whole_model.summarize` takes).
     """
     onnx_file = os.path.join(scratch, 'model.onnx')
-    export = None
-    if any(library.CASES[name].variant in library.BACKENDS
-           for name in names):
-        print(f'ONNX export at {min(args.sizes)}', flush=True)
+    int8_file = os.path.join(scratch, 'model-int8.xml')
+    smallest = min(args.sizes, key=lambda s: library.image_shape(s))
+    export = quantize = None
+    variants = {library.CASES[name].variant for name in names}
+    if variants.intersection(library.BACKENDS):
+        print(f'ONNX export at {smallest}', flush=True)
         export = run_child(
-            args, library, 'export', min(args.sizes), onnx_file=onnx_file)
+            args, library, 'export', smallest, onnx_file=onnx_file)
+    if library.INT8 in variants and export['status'] == 'ok':
+        print(f'INT8 quantization at {smallest}', flush=True)
+        quantize = run_child(
+            args, library, 'quantize', smallest, onnx_file=onnx_file,
+            int8_file=int8_file)
     runs = {name: {size: [] for size in args.sizes} for name in names}
     for round_index, size, name in library.run_order(names, args.sizes,
                                                      args.rounds):
@@ -237,16 +262,21 @@ def run_cases(args: argparse.Namespace, library: ModuleType,
             files['logits_file'] = os.path.join(scratch, f'{name}-{size}.pt')
         if case.variant in library.BACKENDS:
             files['onnx_file'] = onnx_file
-        if 'onnx_file' in files and export['status'] != 'ok':
-            result = dict(
-                status='skipped',
-                reason=f"ONNX export {export['status']}: {export['reason']}")
+        if case.variant == library.INT8:
+            files['onnx_file'] = int8_file
+        failed = next((f'{what} {step["status"]}: {step["reason"]}'
+                       for what, step in (('ONNX export', export),
+                                          ('INT8 quantization', quantize))
+                       if 'onnx_file' in files and step is not None
+                       and step['status'] != 'ok'), None)
+        if failed is not None:
+            result = dict(status='skipped', reason=failed)
         else:
             result = run_child(args, library, name, size, **files)
-        progress(size, name, result)
+        progress(library.size_label(size), name, result)
         runs[name][size].append(result)
     compare_logits(library, runs, scratch)
-    return dict(export=export, runs=runs)
+    return dict(export=export, quantize=quantize, runs=runs)
 
 
 def compare_logits(library: ModuleType, runs: Dict, scratch: str) -> None:
@@ -266,12 +296,19 @@ def main() -> None:
     """
     args = parse_args()
     library = import_library(plugin=not args.without_plugin)
+    try:
+        args.sizes = [library.parse_size(size) for size in args.sizes]
+    except ValueError as error:
+        sys.exit(f'--sizes: {error}')
     if args.child:
         import torch
         torch.set_num_threads(args.threads)
         if args.child == 'export':
             result = library.export_model(args.config, args.sizes[0],
                                           args.onnx_file)
+        elif args.child == 'quantize':
+            result = library.quantize_model(args.onnx_file, args.sizes[0],
+                                            args.int8_file)
         else:
             result = library.measure_case(args.child, args.config,
                                           args.sizes[0],
@@ -283,6 +320,10 @@ def main() -> None:
     unknown = sorted(set(names).difference(library.CASES))
     if unknown:
         sys.exit(f'unknown cases {unknown}; known: {list(library.CASES)}')
+    variants = {case.variant for case in library.CASES.values()}
+    if args.reference not in variants:
+        sys.exit(f'--reference must be one of {sorted(variants)}, got '
+                 f'{args.reference!r}')
     from ccnet_tools.benchmarks.report import setting, write_report
     with tempfile.TemporaryDirectory() as scratch:
         measured = run_cases(args, library, names, scratch)
@@ -294,9 +335,11 @@ def main() -> None:
             warmup=args.warmup,
             repeats=args.repeats,
             rounds=args.rounds,
+            reference=args.reference,
             mmseg_python=args.mmseg_python),
         export=measured['export'],
-        cases=library.summarize(measured['runs']))
+        quantize=measured['quantize'],
+        cases=library.summarize(measured['runs'], args.reference))
     write_report(report, library.markdown_tables(report), args.out_dir,
                  library.plot, args.doc, 'whole-model')
 

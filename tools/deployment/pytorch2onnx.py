@@ -11,17 +11,19 @@ criss-cross attention is exported through its einsum formulation, equal to
 the default implementation, whose Python loops would fix the batch size.
 
 Every backend of --backends (ONNX Runtime and OpenVINO, on the CPU, in
-float32) then runs the file on random inputs, and its logits are compared
-with PyTorch's: a static export at its own shape, a dynamic one at every
-batch size of --check-batches (default 1 and 2) and every size of
---check-shape (default: the crop size (H, W) and (3H/4 + 1, W/2 + 1)). The
-script fails if the largest absolute difference exceeds --tolerance. The
-differences are float32 rounding and grow with the logits (on the R-50
-CCNet about 2e-6 of the largest logit on ONNX Runtime, 5e-6 on OpenVINO):
-the default suits the small logits of random weights; trained weights may
-need a larger one. Without --checkpoint the weights are random and the
-attention's output scale gamma (0 at initialisation) is set to 1, so that
-the comparison covers the attention.
+float32; by default those installed, with a line naming each one left out
+and the extra that installs it; a requested backend that is not installed
+stops the script before the export) then runs the file on random inputs, and
+its logits are compared with PyTorch's: a static export at its own shape, a
+dynamic one at every batch size of --check-batches (default 1 and 2) and
+every size of --check-shape (default: the crop size (H, W) and (3H/4 + 1,
+W/2 + 1)). The script fails if the largest absolute difference exceeds
+--tolerance. The differences are float32 rounding and grow with the logits
+(on the R-50 CCNet about 2e-6 of the largest logit on ONNX Runtime, 5e-6 on
+OpenVINO): the default suits the small logits of random weights; trained
+weights may need a larger one. Without --checkpoint the weights are random
+and the attention's output scale gamma (0 at initialisation) is set to 1, so
+that the comparison covers the attention.
 """
 import argparse
 import itertools
@@ -35,7 +37,13 @@ import mmseg_ccnet  # noqa: F401  (before anything of mmseg)
 # isort: split
 import torch
 
-from mmseg_ccnet.deployment.backends import BACKENDS, build_backend
+from mmseg_ccnet.deployment.backends import (
+    BACKENDS,
+    backend_installed,
+    build_backend,
+    installed_backends,
+    missing_backend_message,
+)
 from mmseg_ccnet.deployment.export import (
     SegmentorLogits,
     build_segmentor,
@@ -90,8 +98,7 @@ def parse_args() -> argparse.Namespace:
         '--backends',
         nargs='+',
         choices=sorted(BACKENDS),
-        default=sorted(BACKENDS),
-        help='backends that run the file (default: all)')
+        help='backends that run the file (default: the installed ones)')
     parser.add_argument('--opset', type=int, default=18)
     parser.add_argument('--out', default='model.onnx', help='output file')
     parser.add_argument(
@@ -110,6 +117,15 @@ def parse_args() -> argparse.Namespace:
         parser.error('--check-shape and --check-batches need --dynamic')
     if args.dynamic and args.batch != 1:
         parser.error('--batch is the batch size of a static export')
+    if args.backends is None:
+        args.backends = installed_backends()
+        for name in sorted(set(BACKENDS).difference(args.backends)):
+            print(f'not checked on {missing_backend_message(name)}')
+    else:
+        missing = [n for n in args.backends if not backend_installed(n)]
+        if missing:
+            parser.error('--backends: ' + '; '.join(
+                missing_backend_message(name) for name in missing))
     return args
 
 
@@ -153,6 +169,9 @@ def main() -> None:
     print(f'{args.out}: {"dynamic" if args.dynamic else "static"} export, '
           f'traced at {tuple(example.shape)} in {seconds:.1f} s, '
           f'{os.path.getsize(args.out) / 2**20:.1f} MiB')
+    if not args.backends:
+        print('no backend is installed: the file was not run')
+        return
     backends = [build_backend(name, args.out) for name in args.backends]
     inputs = (torch.randn(*shape, generator=generator)
               for shape in check_shapes(args, size))

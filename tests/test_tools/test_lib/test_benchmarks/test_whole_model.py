@@ -13,15 +13,21 @@ from mmengine.config import Config
 
 from ccnet_tools.benchmarks.whole_model import (
     CASES,
+    export_model,
+    image_shape,
     load_config,
     logits_difference,
+    make_inputs,
     markdown_tables,
     measure_case,
     missing_requirement,
+    parse_size,
+    quantize_model,
     run_order,
+    size_label,
     summarize,
 )
-from runner_utils import MMSEG_CONFIGS
+from runner_utils import MMSEG_CONFIGS, needs_dynamo_export
 from tiny_configs import tiny_ccnet
 
 
@@ -178,3 +184,73 @@ def test_summary_takes_ratios_within_rounds_to_mmsegmentation():
     assert '| `infer-openvino` | 64 | failed: boom |' in table
     assert 'ONNX export (dynamic shapes): skipped: onnx not installed' in table
     assert table.count('| case | S |') == 2
+
+
+def test_sizes_are_squares_or_height_by_width():
+    assert parse_size('513') == 513
+    assert parse_size('64x64') == 64
+    assert parse_size('1024x2048') == '1024x2048'
+    with pytest.raises(ValueError, match="S or HxW.*got '1024x'"):
+        parse_size('1024x')
+    assert image_shape(513) == image_shape('513') == (513, 513)
+    assert image_shape('1024x2048') == (1024, 2048)
+    assert size_label(769) == '769x769'
+    image, labels = make_inputs('24x40', 5)
+    assert image.shape == (1, 3, 24, 40) and labels.shape == (1, 24, 40)
+
+
+def test_deployment_ratios_are_to_eager_float32():
+    runs = {
+        'infer-efficient': {
+            '1024x2048': [run(4.0, 1000), run(8.0, 1000)]
+        },
+        'infer-openvino-int8': {
+            '1024x2048': [run(1.0, 250), run(4.0, 250)]
+        },
+    }
+    cases = summarize(runs, reference='efficient')
+    int8 = cases['infer-openvino-int8']['sizes']['1024x2048']
+    assert int8['time_ratio'] == 0.375  # median of 0.25 and 0.5
+    assert int8['memory_ratio'] == 0.25
+    report = dict(
+        setting=dict(
+            config='tiny.py',
+            sizes=['1024x2048'],
+            threads=2,
+            warmup=1,
+            repeats=1,
+            rounds=2,
+            reference='efficient'),
+        export=dict(status='ok', seconds=3.0, traced_shape=[2, 3, 32, 32]),
+        quantize=dict(
+            status='ok', seconds=2.0, calibration_shape=[1, 3, 32, 32]),
+        cases=cases)
+    table = markdown_tables(report)
+    assert 'crops of 1024x2048,' in table
+    assert "Ratios are to this package's CCHead, impl='efficient' " \
+        '(`train-efficient`, `infer-efficient`)' in table
+    assert 'INT8 quantization (NNCF, attention in float32): calibrated on ' \
+        '4 random images of shape [1, 3, 32, 32] in 2.0 s.' in table
+    assert '| `infer-openvino-int8` | 1024x2048 | 2.500 | 0.38 |' in table
+
+
+@needs_dynamo_export
+def test_int8_case_runs_the_quantized_file(tmp_path):
+    pytest.importorskip('nncf', reason='the quantize extra is not installed')
+    config = tiny_config(tmp_path)
+    onnx_file, xml = str(tmp_path / 'm.onnx'), str(tmp_path / 'm.xml')
+    assert export_model(config, 32, onnx_file)['status'] == 'ok'
+    quantized = quantize_model(onnx_file, '24x40', xml)
+    assert quantized['status'] == 'ok'
+    assert quantized['calibration_shape'] == [1, 3, 24, 40]
+    files = {}
+    for name, model in (('infer-openvino', onnx_file),
+                        ('infer-openvino-int8', xml)):
+        files[name] = str(tmp_path / f'{name}.pt')
+        result = measure_case(
+            name, config, '24x40', 1, 1, logits_file=files[name],
+            onnx_file=model)
+        assert result['status'] == 'ok'
+    diff = logits_difference(files['infer-openvino-int8'],
+                             files['infer-openvino'])
+    assert 0 < diff['max_diff'] <= 0.2 * diff['max_logit']

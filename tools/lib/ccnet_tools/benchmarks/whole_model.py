@@ -4,7 +4,8 @@
 A CCNet segmentor built from a config (batch 1, SyncBN replaced by BN, no
 pretrained weights, the same seed for every case, the output scale gamma
 of every criss-cross attention set to 1 so that the attention reaches the
-logits) is measured at crop sizes S x S in two steps:
+logits) is measured at crop sizes S x S (or H x W, :func:`image_shape`) in
+two steps:
 
 * ``train``: forward and backward of ``model.loss`` on one random image and
   a random label map, the parameters' gradients included;
@@ -16,7 +17,8 @@ logits) is measured at crop sizes S x S in two steps:
 ``impl='efficient'`` and ``impl='einsum'``), with MMSegmentation's own
 ``CCHead`` on compiled mmcv (:data:`REFERENCE`, the denominator of the
 ratios), under bfloat16 autocast, through ``torch.compile`` and on ONNX
-Runtime and OpenVINO (one dynamic-shape ONNX file, :func:`export_model`).
+Runtime and OpenVINO (one dynamic-shape ONNX file, :func:`export_model`),
+and that file quantized to INT8 for OpenVINO (:func:`quantize_model`).
 
 Every case runs in a process of its own (:func:`measure_case`), started
 with :func:`~ccnet_tools.benchmarks.measure.fresh_process_env`. The cases of
@@ -39,6 +41,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 import torch
@@ -49,11 +52,11 @@ from .measure import peak_rss_increase, ratio, summarize_times
 
 __all__ = [
     'Case', 'CASES', 'BACKENDS', 'REFERENCE', 'LOGITS_REFERENCE', 'STEPS',
-    'EXPORT_REQUIRES', 'load_config', 'missing_requirement', 'build_model',
-    'set_attention_scale',
-    'make_inputs', 'train_step', 'inference_step', 'time_and_peak',
-    'measure_case', 'export_model', 'run_order', 'logits_difference',
-    'summarize', 'markdown_tables', 'plot'
+    'EXPORT_REQUIRES', 'INT8', 'load_config', 'missing_requirement',
+    'build_model', 'set_attention_scale', 'image_shape', 'size_label',
+    'parse_size', 'make_inputs', 'train_step', 'inference_step',
+    'time_and_peak', 'measure_case', 'export_model', 'quantize_model',
+    'run_order', 'logits_difference', 'summarize', 'markdown_tables', 'plot'
 ]
 
 
@@ -99,11 +102,21 @@ _CASES = (
          ('onnxruntime', )),
     Case('infer', 'openvino', 'the ONNX file on OpenVINO (f32)', True,
          ('openvino', )),
+    Case('infer', 'openvino-int8',
+         'the ONNX file quantized to INT8 by NNCF, on OpenVINO', True,
+         ('openvino', 'nncf')),
 )
 #: The cases, by name.
 CASES: Dict[str, Case] = {case.name: case for case in _CASES}
-#: The variants that run the exported ONNX file.
-BACKENDS = ('onnxruntime', 'openvino')
+#: The variant that runs the INT8 model of :func:`quantize_model`.
+INT8 = 'openvino-int8'
+#: The variants that run an exported file, with the backend that runs it.
+_BACKEND_OF = {'onnxruntime': 'onnxruntime', 'openvino': 'openvino',
+               INT8: 'openvino'}
+#: The variants that run an exported file.
+BACKENDS = tuple(_BACKEND_OF)
+#: Random images that calibrate :func:`quantize_model`.
+CALIBRATION_IMAGES = 4
 #: The variant that the time and memory ratios of a step refer to.
 REFERENCE = 'mmseg'
 #: The case whose logits the other inference cases are compared with.
@@ -218,21 +231,64 @@ def build_model(cfg: Config, case: Case) -> nn.Module:
     return model.train(case.step == 'train')
 
 
-def make_inputs(size: int,
+#: A crop size: S for S x S, or ``'HxW'``.
+Size = Union[int, str]
+
+
+def image_shape(size: Size) -> Tuple[int, int]:
+    """The image size (H, W) of a crop size.
+
+    Args:
+        size (int | str): S (S x S, also as a string), or ``'HxW'`` (e.g.
+            ``'1024x2048'``).
+
+    Returns:
+        tuple[int, int]: (H, W).
+    """
+    height, _, width = str(size).partition('x')
+    return int(height), int(width or height)
+
+
+def size_label(size: Size) -> str:
+    """``'HxW'`` of a crop size, e.g. ``'513x513'``."""
+    return '{}x{}'.format(*image_shape(size))
+
+
+def parse_size(text: str) -> Size:
+    """A crop size of the command line: ``'513'`` or ``'1024x2048'``.
+
+    Args:
+        text (str): S or HxW.
+
+    Returns:
+        int | str: S as an int; ``'HxW'`` as given, unless H == W (S).
+
+    Raises:
+        ValueError: For anything else.
+    """
+    if text.isdigit():
+        return int(text)
+    height, _, width = text.partition('x')
+    if not (height.isdigit() and width.isdigit()):
+        raise ValueError(f"a size is S or HxW, e.g. 1024x2048, got '{text}'")
+    return int(height) if height == width else f'{int(height)}x{int(width)}'
+
+
+def make_inputs(size: Size,
                 num_classes: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """Seeded image and label map.
 
     Args:
-        size (int): S.
+        size (int | str): S or ``'HxW'`` (:func:`image_shape`).
         num_classes (int): Labels are drawn from ``[0, num_classes)``.
 
     Returns:
-        tuple[Tensor, Tensor]: Image (1, 3, S, S) and labels (1, S, S).
+        tuple[Tensor, Tensor]: Image (1, 3, H, W) and labels (1, H, W).
     """
     generator = torch.Generator().manual_seed(1)
-    image = torch.randn(1, 3, size, size, generator=generator)
-    labels = torch.randint(
-        0, num_classes, (1, size, size), generator=generator)
+    shape = image_shape(size)
+    image = torch.randn(1, 3, *shape, generator=generator)
+    labels = torch.randint(0, num_classes, (1, *shape), generator=generator)
     return image, labels
 
 
@@ -277,15 +333,16 @@ def inference_step(case: Case, model: Optional[nn.Module],
         model (nn.Module | None): The EncoderDecoder, in eval mode; None
             for a backend case.
         image (Tensor): Image (1, 3, S, S).
-        onnx_file (str | None): The exported model of a backend case.
+        onnx_file (str | None): The exported model of a backend case
+            (the ``.xml`` file of :func:`quantize_model` for :data:`INT8`).
 
     Returns:
         Callable: A function of no arguments returning the float32 logits
-        (1, num_classes, S, S).
+        (1, num_classes, H, W).
     """
     if case.variant in BACKENDS:
         from mmseg_ccnet.deployment.backends import build_backend
-        forward = build_backend(case.variant, onnx_file)
+        forward = build_backend(_BACKEND_OF[case.variant], onnx_file)
     else:
         metas = [dict(img_shape=tuple(image.shape[2:]))]
 
@@ -370,7 +427,7 @@ def _describe(model: Optional[nn.Module]) -> Dict:
 
 def measure_case(name: str,
                  config: str,
-                 size: int,
+                 size: Size,
                  warmup: int,
                  repeats: int,
                  logits_file: Optional[str] = None,
@@ -388,12 +445,13 @@ def measure_case(name: str,
         name (str): One of :data:`CASES`.
         config (str): The config, as :func:`load_config` takes it (loaded
             after the requirements are checked).
-        size (int): Crop size S.
+        size (int | str): Crop size (:func:`image_shape`).
         warmup (int): See :func:`time_and_peak`.
         repeats (int): Timed steps.
         logits_file (str, optional): Where an ``infer`` case saves the
             logits of its first step (``torch.save``). Defaults to None.
-        onnx_file (str, optional): The exported model of a backend case.
+        onnx_file (str, optional): The exported model of a backend case
+            (see :func:`inference_step`).
 
     Returns:
         dict: ``status`` ``'skipped'`` with a ``reason``, or ``'ok'`` with
@@ -433,13 +491,13 @@ def measure_case(name: str,
     return dict(result, **times)
 
 
-def export_model(config: str, size: int, path: str) -> Dict:
+def export_model(config: str, size: Size, path: str) -> Dict:
     """Export the ``infer-efficient`` model to one dynamic-shape ONNX file.
 
     Args:
         config (str): The config, as :func:`load_config` takes it.
-        size (int): The traced crop size S (the example is 2 x 3 x S x S:
-            a dynamic export traces a batch of at least 2).
+        size (int | str): The traced crop size (the example is
+            2 x 3 x H x W: a dynamic export traces a batch of at least 2).
         path (str): The ``.onnx`` file to write.
 
     Returns:
@@ -453,7 +511,7 @@ def export_model(config: str, size: int, path: str) -> Dict:
     model = SegmentorLogits(
         build_model(load_config(config), CASES[LOGITS_REFERENCE]))
     example = torch.randn(
-        2, 3, size, size, generator=torch.Generator().manual_seed(1))
+        2, 3, *image_shape(size), generator=torch.Generator().manual_seed(1))
     start = time.perf_counter()
     export_onnx(model, example, path, dynamic=True)
     return dict(
@@ -462,8 +520,46 @@ def export_model(config: str, size: int, path: str) -> Dict:
         traced_shape=list(example.shape))
 
 
-def run_order(names: Sequence[str], sizes: Sequence[int],
-              rounds: int) -> Iterator[Tuple[int, int, str]]:
+def quantize_model(onnx_file: str, size: Size, path: str) -> Dict:
+    """Quantize the exported file to INT8 for the :data:`INT8` case.
+
+    :func:`~mmseg_ccnet.deployment.quantize.quantize_openvino` (the
+    attention kept in float32), calibrated on :data:`CALIBRATION_IMAGES`
+    random images: the weights are random too, and the time of an INT8
+    model does not depend on its quantization ranges.
+
+    Args:
+        onnx_file (str): The file of :func:`export_model`.
+        size (int | str): The calibration images' crop size.
+        path (str): The OpenVINO ``.xml`` file to write.
+
+    Returns:
+        dict: ``status`` ``'skipped'`` with a ``reason``, or ``'ok'`` with
+        ``seconds`` and ``calibration_shape``.
+    """
+    reason = missing_requirement(CASES[f'infer-{INT8}'].requires)
+    if reason is not None:
+        return dict(status='skipped', reason=reason)
+    from mmseg_ccnet.deployment.quantize import (
+        quantize_openvino,
+        save_openvino,
+    )
+    generator = torch.Generator().manual_seed(3)
+    shape = (1, 3, *image_shape(size))
+    inputs = [
+        torch.randn(shape, generator=generator).numpy()
+        for _ in range(CALIBRATION_IMAGES)
+    ]
+    start = time.perf_counter()
+    save_openvino(quantize_openvino(onnx_file, inputs), path)
+    return dict(
+        status='ok',
+        seconds=time.perf_counter() - start,
+        calibration_shape=list(shape))
+
+
+def run_order(names: Sequence[str], sizes: Sequence[Size],
+              rounds: int) -> Iterator[Tuple[int, Size, str]]:
     """The order in which the cases run.
 
     Round by round, size by size, every case once, in an order rotated by
@@ -472,11 +568,11 @@ def run_order(names: Sequence[str], sizes: Sequence[int],
 
     Args:
         names (Sequence[str]): The cases.
-        sizes (Sequence[int]): The crop sizes.
+        sizes (Sequence[int | str]): The crop sizes.
         rounds (int): How often every case runs at every size.
 
     Yields:
-        tuple[int, int, str]: ``(round, size, case)``.
+        tuple[int, int | str, str]: ``(round, size, case)``.
     """
     shift = 0
     for round_index in range(rounds):
@@ -520,17 +616,21 @@ def _combine(runs: List[Dict]) -> Dict:
         rounds=runs)
 
 
-def summarize(runs: Dict[str, Dict[int, List[Dict]]]) -> Dict[str, Dict]:
+def summarize(runs: Dict[str, Dict[Size, List[Dict]]],
+              reference: str = REFERENCE) -> Dict[str, Dict]:
     """The results of every case at every size, with their ratios.
 
     The time ratio is the median over rounds of the case's median time over
-    the reference's (:data:`REFERENCE`, same step and size) in the same
-    round; the memory ratio is that of the median peaks. Both are None when
-    the reference did not run.
+    the reference's (same step and size) in the same round; the memory
+    ratio is that of the median peaks. Both are None when the reference did
+    not run.
 
     Args:
         runs (dict): ``{case: {size: [result of measure_case, by round]}}``;
             inference results may carry ``max_diff`` and ``max_logit``.
+        reference (str): The variant of the denominators. Defaults to
+            :data:`REFERENCE`; ``'efficient'`` (PyTorch eager float32)
+            compares the deployment variants.
 
     Returns:
         dict: ``{case: {'step', 'variant', 'description', 'sizes': {size:
@@ -543,10 +643,9 @@ def summarize(runs: Dict[str, Dict[int, List[Dict]]]) -> Dict[str, Dict]:
         for name, sizes in runs.items()
     }
     for name, sizes in combined.items():
-        case = CASES[name]
-        reference = f'{case.step}-{REFERENCE}'
+        reference_name = f'{CASES[name].step}-{reference}'
         for size, entry in sizes.items():
-            ref = combined.get(reference, {}).get(size, {})
+            ref = combined.get(reference_name, {}).get(size, {})
             if entry['status'] != 'ok':
                 continue
             first = entry['rounds'][0]
@@ -559,9 +658,9 @@ def summarize(runs: Dict[str, Dict[int, List[Dict]]]) -> Dict[str, Dict]:
                 continue
             samples = {
                 key: dict(step=[run['time_s'] for run in item['rounds']])
-                for key, item in ((name, entry), (reference, ref))
+                for key, item in ((name, entry), (reference_name, ref))
             }
-            times = summarize_times(samples, reference)
+            times = summarize_times(samples, reference_name)
             entry.update(
                 time_ratio=times[name]['time_ratio']['step'],
                 memory_ratio=ratio(entry['peak_bytes'], ref['peak_bytes']))
@@ -605,22 +704,25 @@ def markdown_tables(report: Dict) -> str:
     """The report as markdown: the setting and a table per step.
 
     Args:
-        report (dict): ``setting``, ``export`` and ``cases`` (the output of
+        report (dict): ``setting`` (with the ``reference`` variant of the
+            ratios, :data:`REFERENCE` if it has none), ``export``,
+            optionally ``quantize``, and ``cases`` (the output of
             :func:`summarize`).
 
     Returns:
         str: Markdown.
     """
     setting, export = report['setting'], report['export']
-    sizes = ', '.join(f'{size}x{size}' for size in setting['sizes'])
+    sizes = ', '.join(map(size_label, setting['sizes']))
+    reference = setting.get('reference', REFERENCE)
     lines = [
         f"`{setting['config']}`, batch 1, crops of {sizes}, "
         f"{setting['threads']} torch threads, median of "
         f"{setting['repeats']} steps after {setting['warmup']} warm-up "
         f"step(s) per process, {setting['rounds']} round(s); every case at "
         'every size in a fresh process; peak = RSS high-water mark added by '
-        "one step. Ratios are to MMSegmentation's CCHead on compiled mmcv "
-        f'(`train-{REFERENCE}`, `infer-{REFERENCE}`) at the same size; '
+        f'one step. Ratios are to {CASES[f"infer-{reference}"].description} '
+        f'(`train-{reference}`, `infer-{reference}`) at the same size; '
         '"first s" is the first warm-up step (with `torch.compile`\'s '
         'compilation).', ''
     ]
@@ -629,6 +731,15 @@ def markdown_tables(report: Dict) -> str:
                   f"{export['seconds']:.1f} s" if export['status'] == 'ok'
                   else f"{export['status']}: {export['reason']}")
         lines += [f'ONNX export (dynamic shapes): {detail}.', '']
+    quantize = report.get('quantize')
+    if quantize is not None:
+        detail = (f"calibrated on {CALIBRATION_IMAGES} random images of "
+                  f"shape {quantize['calibration_shape']} in "
+                  f"{quantize['seconds']:.1f} s"
+                  if quantize['status'] == 'ok' else
+                  f"{quantize['status']}: {quantize['reason']}")
+        lines += [f'INT8 quantization (NNCF, attention in float32): '
+                  f'{detail}.', '']
     for step, title in STEPS.items():
         names = [n for n, c in report['cases'].items() if c['step'] == step]
         if not names:
@@ -682,7 +793,7 @@ def plot(report: Dict, path: str) -> None:
                     width,
                     label=name)
         for axis, label in zip(axes[row], ('median s', 'peak MiB')):
-            axis.set_xticks(range(len(sizes)), [f'{s}x{s}' for s in sizes])
+            axis.set_xticks(range(len(sizes)), [size_label(s) for s in sizes])
             axis.set_title(f'{step}: {label}')
             axis.grid(True, axis='y', alpha=0.3)
         if names:
