@@ -19,6 +19,7 @@ def test_backends_by_name():
         build_backend('tensorrt', 'model.onnx')
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 @pytest.mark.parametrize('name', sorted(BACKENDS))
 def test_tensors_in_float32_tensors_out(dynamic_export, name):
@@ -31,6 +32,7 @@ def test_tensors_in_float32_tensors_out(dynamic_export, name):
     torch.testing.assert_close(logits, backend(images.float()))
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 def test_openvino_runs_in_float32_unless_asked_otherwise(dynamic_export):
     """OpenVINO's CPU plugin would pick bfloat16 on processors that have

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from mmengine.config import Config
 
 from ccnet_tools.benchmarks import whole_model
@@ -41,6 +42,7 @@ def has_compiled_mmcv(python: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_command_line_writes_json_markdown_plot_and_doc(tmp_path):
     config = tmp_path / 'tiny_ccnet.py'
     tiny_ccnet(Config.fromfile(MMSEG_CONFIGS /
@@ -112,6 +114,7 @@ def test_command_line_writes_json_markdown_plot_and_doc(tmp_path):
     assert table.strip() in text
 
 
+@pytest.mark.slow
 def test_mmseg_cases_import_nothing_of_the_plugin():
     code = textwrap.dedent(f"""\
         import importlib.util, json, sys
@@ -203,6 +206,7 @@ def test_backends_share_one_export_and_skip_without_it(tmp_path,
     }
 
 
+@pytest.mark.slow
 def test_warmup_must_include_a_step():
     result = subprocess.run([sys.executable, str(TOOL), '--warmup', '0'],
                             capture_output=True,

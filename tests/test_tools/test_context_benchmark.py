@@ -9,6 +9,9 @@ from mmengine.config import Config
 from mmseg_ccnet.utils.command_line import slug
 from runner_utils import CONFIGS, REPO, run_script, shrink_cc_context_config
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 CONFIG = CONFIGS / 'cc_context' / \
     'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
 TOOLS = REPO / 'tools'

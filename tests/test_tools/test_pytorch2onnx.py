@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import onnx
+import pytest
 
 from runner_utils import (
     CONFIGS,
@@ -13,6 +14,9 @@ from runner_utils import (
     run_tool,
     script_env,
 )
+
+# every test here starts processes
+pytestmark = pytest.mark.slow
 
 TOOL = REPO / 'tools' / 'deployment' / 'pytorch2onnx.py'
 CC_CONTEXT = (CONFIGS / 'cc_context' /
