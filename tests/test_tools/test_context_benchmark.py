@@ -92,7 +92,7 @@ def test_first_run_stops_at_the_validation_that_reaches_its_target(tmp_path):
         max_iters=6)
     cfg.train_cfg.val_interval = 2
     stop, = (h for h in cfg.custom_hooks if h.type == 'EarlyStoppingHook')
-    assert (stop.monitor, stop.stopping_threshold) == ('global.aAcc', 90.0)
+    assert (stop.monitor, stop.stopping_threshold) == ('global.aAcc', 50.0)
     stop.stopping_threshold = -1.0  # the first validation reaches it
     path = tmp_path / 'config.py'
     cfg.dump(str(path))
