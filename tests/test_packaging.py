@@ -6,6 +6,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -81,6 +82,7 @@ def test_each_stack_is_an_extra_not_a_requirement():
     assert not any(name.startswith('onedl') for name in (*lite, *full))
 
 
+@pytest.mark.slow
 def test_wheel_contains_mim_files(tmp_path):
     result = subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',

@@ -77,6 +77,7 @@ def test_label_of_another_size_names_both_files(mismatched_root, split,
     assert dataset[1]['gt_seg_map'].shape == (32, 48)
 
 
+@pytest.mark.slow
 def test_label_of_another_size_stops_a_training_run_by_name(
         mismatched_root, tmp_path):
     config = write_user_config(tmp_path, mismatched_root)

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from mmseg_ccnet import compat
 
 PROBE = '''
@@ -29,6 +31,7 @@ def probe(disable: str) -> subprocess.CompletedProcess:
                           env=env)
 
 
+@pytest.mark.slow
 def test_every_patch_is_applied_by_default():
     result = probe('')
     assert result.returncode == 0, result.stderr
@@ -37,6 +40,7 @@ def test_every_patch_is_applied_by_default():
     ]
 
 
+@pytest.mark.slow
 def test_disabled_patches_are_left_out():
     result = probe('message_hub, data_checks')
     assert result.returncode == 0, result.stderr
@@ -45,6 +49,7 @@ def test_disabled_patches_are_left_out():
     ]
 
 
+@pytest.mark.slow
 def test_unknown_patch_name_is_refused():
     result = probe('mmcv_ops,no_such_patch')
     assert result.returncode != 0
@@ -64,6 +69,7 @@ def python(code: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_import_is_quiet():
     """Importing the plugin prints nothing of its own (what it changes is
     logged where a config builds it); MMSegmentation's own import may print

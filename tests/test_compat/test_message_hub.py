@@ -77,6 +77,7 @@ def test_plain_state_round_trips(tmp_path):
                       collections.OrderedDict)
 
 
+@pytest.mark.slow
 @needs_weights_only
 @pytest.mark.parametrize('train_script', [
     pytest.param(

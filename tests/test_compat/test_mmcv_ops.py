@@ -25,6 +25,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 @needs_lite
 def test_mmseg_needs_the_plugin_without_compiled_ops():
     """The problem being solved: without compiled ops, MMSegmentation 1.2
@@ -40,6 +41,7 @@ def test_mmseg_needs_the_plugin_without_compiled_ops():
         result.stderr)
 
 
+@pytest.mark.slow
 def test_mmseg_imports_after_the_plugin():
     result = run_python(
         'import mmseg_ccnet, mmseg.models\n'
@@ -52,6 +54,7 @@ def test_mmseg_imports_after_the_plugin():
     assert result.stdout.strip().endswith('ok')
 
 
+@pytest.mark.slow
 def test_with_compiled_ops_nothing_is_replaced():
     """If ``mmcv._ext`` is importable, ``mmcv.ops`` is left to mmcv.
 
@@ -238,6 +241,7 @@ def test_every_ops_import_of_the_installed_stack_resolves(package):
         assert getattr(importlib.import_module(module), name) is not None
 
 
+@pytest.mark.slow
 @needs_lite
 def test_transformer_bricks_import_without_the_missing_op_warning():
     """mmcv warns 'Fail to import MultiScaleDeformableAttention' when its

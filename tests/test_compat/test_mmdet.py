@@ -37,6 +37,7 @@ print(bbox_nms.batched_nms is ops.batched_nms,
 '''
 
 
+@pytest.mark.slow
 @needs_mmdet
 def test_mmdet_imports_after_the_plugin():
     result = subprocess.run([sys.executable, '-c', IMPORTS],

@@ -82,6 +82,7 @@ def test_flipped_sample_keeps_the_person_s_left_arm_left(lip_root):
     assert (only_flipped[plain == LEFT_ARM] == RIGHT_ARM).all()
 
 
+@pytest.mark.slow
 def test_says_once_per_process_what_it_builds(tmp_path):
     """Silent on import; the first dataset built logs the replacement."""
     code = ('import mmseg_ccnet\n'

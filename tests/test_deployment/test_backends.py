@@ -35,6 +35,7 @@ def test_installed_backends_are_those_whose_package_imports(monkeypatch):
         'extra installs it: pip install "mmseg-ccnet[deploy]")')
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 @pytest.mark.parametrize('name', sorted(BACKENDS))
 def test_tensors_in_float32_tensors_out(dynamic_export, name):
@@ -48,6 +49,7 @@ def test_tensors_in_float32_tensors_out(dynamic_export, name):
     torch.testing.assert_close(logits, backend(images.float()))
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 def test_openvino_runs_in_float32_unless_asked_otherwise(dynamic_export):
     """OpenVINO's CPU plugin would pick bfloat16 on processors that have

@@ -97,6 +97,7 @@ def test_default_attention_cannot_be_traced_with_a_dynamic_batch():
             attention, (torch.randn(2, 16, 5, 6), ), dynamic_shapes=batch)
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 def test_dynamic_export_matches_pytorch_on_every_backend(dynamic_export):
     assert input_dims(dynamic_export.path) == ['batch', 3, 'height', 'width']
@@ -119,6 +120,7 @@ def test_dynamic_export_matches_pytorch_on_every_backend(dynamic_export):
         assert result.max_diff <= 1e-4, result
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 def test_static_export_matches_pytorch_on_every_backend(tmp_path):
     model = SegmentorLogits(tiny_ccnet()).eval()
@@ -138,6 +140,7 @@ def test_static_export_matches_pytorch_on_every_backend(tmp_path):
             backend(torch.randn(1, 3, 48, 64))
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 @pytest.mark.parametrize('shape, small', [((1, 3, 32, 32), "{'batch': 1}"),
                                           ((2, 3, 1, 32), "{'height': 1}")])
@@ -153,6 +156,7 @@ def test_dynamic_export_needs_an_example_of_sizes_two_or_more(
             dynamic=True)
 
 
+@pytest.mark.slow
 def test_export_on_a_torch_without_dynamo_exporter_names_the_need(
         tmp_path, monkeypatch):
 

@@ -32,6 +32,7 @@ def batch(seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
+@pytest.mark.slow
 @needs_dynamo_export
 @pytest.mark.parametrize('mode', sorted(TEST_CFGS))
 @pytest.mark.parametrize('name', sorted(BACKENDS))

@@ -85,6 +85,7 @@ def test_mmengine_uses_the_verified_loader():
     assert mmengine_checkpoint.load_from_http is load_from_http
 
 
+@pytest.mark.slow
 def test_download_is_verified_then_cached(torch_home):
     content = checkpoint_bytes()
     name = named(content)
@@ -100,6 +101,7 @@ def test_download_is_verified_then_cached(torch_home):
     ]
 
 
+@pytest.mark.slow
 def test_two_urls_with_one_file_name_are_two_cache_entries(torch_home):
     first, second = checkpoint_bytes(1.0), checkpoint_bytes(2.0)
     with serve_files({'a/model.pth': first, 'b/model.pth': second}) as server:
@@ -113,6 +115,7 @@ def test_two_urls_with_one_file_name_are_two_cache_entries(torch_home):
     assert len(cached_files(torch_home)) == 2
 
 
+@pytest.mark.slow
 def test_corrupt_download_is_refused_and_not_cached(torch_home):
     content = checkpoint_bytes()
     name = named(checkpoint_bytes(2.0))  # the name promises other bytes
@@ -122,6 +125,7 @@ def test_corrupt_download_is_refused_and_not_cached(torch_home):
     assert cached_files(torch_home) == []
 
 
+@pytest.mark.slow
 def test_truncated_download_is_refused_and_not_cached(torch_home):
     content = checkpoint_bytes()
     name = named(content)
@@ -134,6 +138,7 @@ def test_truncated_download_is_refused_and_not_cached(torch_home):
     assert cached_files(torch_home) == []
 
 
+@pytest.mark.slow
 def test_corrupt_cache_is_downloaded_again(torch_home):
     content = checkpoint_bytes()
     name = named(content)
@@ -150,6 +155,7 @@ def test_corrupt_cache_is_downloaded_again(torch_home):
         assert file.read() == content
 
 
+@pytest.mark.slow
 def test_unhashed_name_truncated_without_length_is_refused(torch_home):
     content = checkpoint_bytes()
     reply = Reply(content, announce_length=False, send=len(content) - 30)
@@ -161,6 +167,7 @@ def test_unhashed_name_truncated_without_length_is_refused(torch_home):
     assert cached_files(torch_home) == []
 
 
+@pytest.mark.slow
 def test_unhashed_name_serving_html_is_refused(torch_home):
     page = b'<!DOCTYPE html><html><body>Please log in</body></html>'
     with serve_files({'plain.pth': Reply(page, 'text/html')}) as server:
@@ -174,6 +181,7 @@ def test_unhashed_name_serving_html_is_refused(torch_home):
         assert server.requests == ['plain.pth', 'plain.pth']
 
 
+@pytest.mark.slow
 def test_unhashed_name_is_checked_for_length_and_format(torch_home):
     content = checkpoint_bytes()
     with serve_files({'plain.pth': Reply(content, announce_length=False)
@@ -183,6 +191,7 @@ def test_unhashed_name_is_checked_for_length_and_format(torch_home):
     assert len(cached_files(torch_home)) == 1
 
 
+@pytest.mark.slow
 def test_date_in_the_name_is_not_taken_for_a_hash(torch_home):
     content = checkpoint_bytes()
     with serve_files({'model-20240101.pth': content}) as server:
@@ -190,6 +199,7 @@ def test_date_in_the_name_is_not_taken_for_a_hash(torch_home):
     assert torch.equal(checkpoint['state_dict']['weight'], torch.ones(3))
 
 
+@pytest.mark.slow
 def test_redirect_is_followed_and_cached_under_the_asked_url(torch_home):
     content = checkpoint_bytes()
     name = named(content)
@@ -204,6 +214,7 @@ def test_redirect_is_followed_and_cached_under_the_asked_url(torch_home):
     assert os.path.isfile(cache_path(url, str(torch_home)))
 
 
+@pytest.mark.slow
 def test_redirect_to_a_wrong_hash_is_refused(torch_home):
     name = named(checkpoint_bytes(2.0))
     files = {'latest.pth': Reply(location=f'/store/{name}'),
@@ -214,6 +225,7 @@ def test_redirect_to_a_wrong_hash_is_refused(torch_home):
     assert cached_files(torch_home) == []
 
 
+@pytest.mark.slow
 def test_stalled_download_times_out_and_leaves_nothing(torch_home):
     content = checkpoint_bytes()
     name = named(content)
@@ -240,6 +252,7 @@ def test_server_that_never_answers_times_out(torch_home):
     assert cached_files(torch_home) == []
 
 
+@pytest.mark.slow
 def test_http_error_is_named(torch_home):
     with serve_files({}) as server:
         with pytest.raises(CheckpointDownloadError,
@@ -253,6 +266,7 @@ def test_url_without_a_file_name_is_refused():
         load('http://127.0.0.1:9/checkpoints/')
 
 
+@pytest.mark.slow
 def test_bad_timeout_setting_is_named(monkeypatch):
     monkeypatch.setenv('MMSEG_CCNET_READ_TIMEOUT', 'soon')
     with serve_files({'a.pth': checkpoint_bytes()}) as server:
@@ -260,6 +274,7 @@ def test_bad_timeout_setting_is_named(monkeypatch):
             load(f'{server.url}/a.pth')
 
 
+@pytest.mark.slow
 def test_open_mmlab_scheme_is_verified(torch_home, tmp_path, monkeypatch):
     """``open-mmlab://name`` resolves (mmengine's table, extended in
     ``$MMENGINE_HOME/open_mmlab.json``) to a URL downloaded like any."""
@@ -293,6 +308,7 @@ def test_local_file_that_is_not_a_checkpoint_is_named(tmp_path, content,
         f'{path} is not a torch checkpoint: it is {problem}')
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not hasattr(torch.serialization, 'get_unsafe_globals_in_checkpoint'),
     reason='torch < 2.6 loads with weights_only=False by default')

@@ -82,6 +82,7 @@ def faulty_config(tmp_path: Path, signal_name: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_stopped_worker_ends_the_run_within_the_timeout_named(tmp_path):
     result = run_distributed('dist_train.sh', faulty_config(tmp_path,
                                                             'SIGSTOP'), 2,
@@ -97,6 +98,7 @@ def test_stopped_worker_ends_the_run_within_the_timeout_named(tmp_path):
     assert result.seconds < 120
 
 
+@pytest.mark.slow
 def test_killed_worker_ends_the_run_named(tmp_path):
     result = run_distributed('dist_train.sh', faulty_config(tmp_path,
                                                             'SIGKILL'), 2,

@@ -6,8 +6,13 @@ No timing is asserted: speed targets live in the benchmark's report.
 """
 import json
 
+import pytest
+
 from ccnet_tools.benchmarks.criss_cross import CASES, REFERENCE
 from runner_utils import run_tool
+
+# every test here starts processes
+pytestmark = pytest.mark.slow
 
 
 def test_command_line_writes_json_markdown_plot_and_doc(tmp_path):

@@ -2,8 +2,13 @@
 """tools/benchmarks/benchmark_context_blocks.py on a small backbone."""
 import json
 
+import pytest
+
 from ccnet_tools.benchmarks.context_blocks import CASES
 from runner_utils import run_tool
+
+# every test here starts processes
+pytestmark = pytest.mark.slow
 
 CONFIG = '''\
 default_scope = 'mmseg'

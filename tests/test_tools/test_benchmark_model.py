@@ -42,6 +42,7 @@ def has_compiled_mmcv(python: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_command_line_writes_json_markdown_plot_and_doc(tmp_path):
     config = tmp_path / 'tiny_ccnet.py'
     tiny_ccnet(Config.fromfile(MMSEG_CONFIGS /
@@ -113,6 +114,7 @@ def test_command_line_writes_json_markdown_plot_and_doc(tmp_path):
     assert table.strip() in text
 
 
+@pytest.mark.slow
 def test_mmseg_cases_import_nothing_of_the_plugin():
     code = textwrap.dedent(f"""\
         import importlib.util, json, sys
@@ -242,6 +244,7 @@ def test_int8_is_quantized_once_from_the_export(tmp_path, monkeypatch,
                  reason='INT8 quantization failed: boom')]
 
 
+@pytest.mark.slow
 def test_warmup_must_include_a_step():
     result = subprocess.run([sys.executable, str(TOOL), '--warmup', '0'],
                             capture_output=True,

@@ -125,6 +125,7 @@ def reduced_config(converted: Path, work_dir: Path) -> Config:
     return cfg
 
 
+@pytest.mark.slow
 def test_runner_trains_validates_and_tests(converted, tmp_path):
     work_dir = tmp_path / 'work'
     config = tmp_path / 'config.py'

@@ -17,6 +17,9 @@ from mmengine.config import Config
 from mmseg_ccnet.engine import build_runner
 from runner_utils import dump_cc_context_configs, run_tool
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 BASE = 'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
 CCL = 'ccnet-ccl_localconvnet_1xb16-2k_cc-context-64x64.py'
 

@@ -9,8 +9,12 @@ from mmengine.config import Config
 from mmseg_ccnet.utils.command_line import slug
 from runner_utils import CONFIGS, REPO, run_script, shrink_cc_context_config
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 CONFIG = CONFIGS / 'cc_context' / \
     'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py'
+FIRST_RUN = 'ccnet_localconvnet_1xb16-2k-early-stop_cc-context-64x64.py'
 TOOLS = REPO / 'tools'
 
 
@@ -79,3 +83,22 @@ def test_context_ablation_writes_table_json_and_plot(tiny_config, tmp_path):
     table = (tmp_path / 'ablation.md').read_text()
     assert table.count('\n') == 5 and '| CCNet R=1 |' in table
     assert mmcv.imread(str(tmp_path / 'ablation.png')) is not None
+
+
+def test_first_run_stops_at_the_validation_that_reaches_its_target(tmp_path):
+    cfg = shrink_cc_context_config(
+        Config.fromfile(CONFIGS / 'cc_context' / FIRST_RUN),
+        str(tmp_path / 'data'),
+        max_iters=6)
+    cfg.train_cfg.val_interval = 2
+    stop, = (h for h in cfg.custom_hooks if h.type == 'EarlyStoppingHook')
+    assert (stop.monitor, stop.stopping_threshold) == ('global.aAcc', 50.0)
+    stop.stopping_threshold = -1.0  # the first validation reaches it
+    path = tmp_path / 'config.py'
+    cfg.dump(str(path))
+    work_dir = tmp_path / 'work'
+    log = run_script(TOOLS / 'train.py', path, '--work-dir', work_dir)
+    assert 'Stopping threshold reached: `global.aAcc`' in log
+    assert 'Iter(train) [2/6]' in log and 'Iter(train) [3/6]' not in log
+    assert (work_dir / 'best_global.aAcc_iter_2.pth').is_file()
+    assert len(list(work_dir.glob('*/panels/*.png'))) == 8

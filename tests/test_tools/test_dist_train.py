@@ -31,6 +31,9 @@ from runner_utils import (
 )
 from tiny_configs import tiny_ccnet
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 ITERS = 3
 TOLERANCE = 1e-6
 

@@ -27,6 +27,9 @@ from runner_utils import (
 )
 from tiny_configs import tiny_ccnet
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 OPACITY = 0.4
 DEMO = REPO / 'tools' / 'image_demo.py'
 

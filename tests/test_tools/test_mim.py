@@ -28,6 +28,9 @@ from http_server import serve_files
 from runner_utils import CONFIGS, REPO
 from tiny_configs import shrink_run, tiny_ccnet
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 MIRRORED = 'ccnet_r50-d8_4xb2-40k_cityscapes-512x1024'
 LIP = 'ccnet_r101-d8_5xb8-115k_lip-473x473'
 

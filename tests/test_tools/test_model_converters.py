@@ -4,10 +4,14 @@ modules."""
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from mmseg_ccnet.models import CCHead3D
 from runner_utils import REPO, run_tool
+
+# every test here starts processes
+pytestmark = pytest.mark.slow
 
 HEAD = dict(
     num_frames=3,

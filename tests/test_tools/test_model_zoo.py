@@ -5,7 +5,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from runner_utils import CONFIGS, REPO, run_tool
+
+# every test here starts processes
+pytestmark = pytest.mark.slow
 
 TOOL = REPO / 'tools' / 'misc' / 'model_zoo.py'
 

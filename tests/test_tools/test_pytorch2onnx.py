@@ -16,6 +16,9 @@ from runner_utils import (
     script_env,
 )
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 TOOL = REPO / 'tools' / 'deployment' / 'pytorch2onnx.py'
 CC_CONTEXT = (CONFIGS / 'cc_context' /
               'ccnet_localconvnet_1xb16-2k_cc-context-64x64.py')
@@ -125,7 +128,6 @@ OPENVINO_MISSING = ('openvino: the openvino package is not installed (the '
                     '"mmseg-ccnet[deploy]")')
 
 
-@pytest.mark.slow
 @needs_dynamo_export
 def test_default_backends_are_the_installed_ones(tmp_path):
     out = tmp_path / 'cc-context.onnx'
@@ -138,7 +140,6 @@ def test_default_backends_are_the_installed_ones(tmp_path):
     assert 'passed' in log
 
 
-@pytest.mark.slow
 @needs_dynamo_export
 def test_without_any_backend_the_file_is_exported_unchecked(tmp_path):
     out = tmp_path / 'cc-context.onnx'

@@ -9,6 +9,9 @@ import pytest
 
 from runner_utils import REPO
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 TOOLS = REPO / 'tools'
 
 

@@ -17,6 +17,9 @@ from runner_utils import (
     small_resnet,
 )
 
+# every test here starts processes
+pytestmark = pytest.mark.slow
+
 SYNCBN_REVERTED = 'all SyncBatchNorm (SyncBN) layers in the model will be ' \
     'automatically reverted to BatchNormXd'
 

@@ -10,9 +10,12 @@ from mmengine.config import Config
 
 from runner_utils import CONFIGS, run_tool
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec('mmdet') is None,
-    reason='MMDetection is not installed (extra det or onedl-det)')
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec('mmdet') is None,
+        reason='MMDetection is not installed (extra det or onedl-det)')
+]
 CONFIG = CONFIGS / 'ccnet_coco' / \
     'mask-rcnn_r18-rcca_fpn_1xb4-1k_cc-instances-128x128.py'
 

@@ -48,6 +48,7 @@ def inputs(batch=2, size=(9, 7)):
     return [torch.randn(batch, 8, *size), torch.randn(batch, 32, *size)]
 
 
+@pytest.mark.slow
 def test_mmsegs_own_cchead_and_its_subclasses_run_after_the_plugin():
     """Scripts, notebooks and subclasses that use mmseg's class directly."""
     result = subprocess.run([
@@ -70,6 +71,7 @@ def test_mmsegs_own_cchead_and_its_subclasses_run_after_the_plugin():
     assert lines == [f'{module} (2, 3, 5, 6)'] * 2
 
 
+@pytest.mark.slow
 def test_import_is_quiet_and_the_first_head_says_what_it_builds():
     result = subprocess.run([
         sys.executable, '-c', 'import mmseg_ccnet\n'
