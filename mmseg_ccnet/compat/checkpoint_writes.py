@@ -95,8 +95,13 @@ class _DeferringBackend:
 @contextmanager
 def _deferred_removals(hook: CheckpointHook) -> Iterator[None]:
     """Carry out the hook's removals only if the block completes, and
-    never of a file the block (re)wrote."""
-    backend = hook.file_backend
+    never of a file the block (re)wrote. A hook that has not been set up
+    for training (``Runner.val`` or ``Runner.test`` alone) has no file
+    backend and removes nothing."""
+    backend = getattr(hook, 'file_backend', None)
+    if backend is None:
+        yield
+        return
     deferring = _DeferringBackend(backend)
     hook.file_backend = deferring
     try:

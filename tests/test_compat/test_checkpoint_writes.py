@@ -75,3 +75,19 @@ def test_non_finite_weights_are_not_saved(tmp_path):
             dict(state_dict={'conv.weight': torch.tensor([float('nan')])}),
             str(path))
     assert not path.exists()
+
+
+def test_validation_alone_saves_best_without_a_file_backend():
+    """``Runner.val`` without training: the hook was never set up for
+    training (no ``file_backend``); its best-checkpoint save runs as in
+    mmengine."""
+    from mmengine.hooks import CheckpointHook
+
+    from mmseg_ccnet.compat.checkpoint_writes import _removing_after_save
+    saved = []
+    hook = CheckpointHook(save_best='mIoU')
+    assert not hasattr(hook, 'file_backend')
+    save = _removing_after_save(
+        lambda self, runner, metrics: saved.append(metrics))
+    save(hook, None, dict(mIoU=1.0))
+    assert saved == [dict(mIoU=1.0)]
