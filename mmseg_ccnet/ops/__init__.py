@@ -6,12 +6,11 @@ from .criss_cross import (
 )
 from .focal_loss import sigmoid_focal_loss
 from .nms import batched_nms, nms
-from .point_sample import point_sample
 from .psa_mask import PSAMask, psa_mask
 from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
     'CrissCrossAttentionFunction', 'PSAMask', 'RoIAlign', 'RoIAlignFunction',
     'autocast_dtype', 'batched_nms', 'criss_cross_attention', 'nms',
-    'point_sample', 'psa_mask', 'roi_align', 'sigmoid_focal_loss'
+    'psa_mask', 'roi_align', 'sigmoid_focal_loss'
 ]
