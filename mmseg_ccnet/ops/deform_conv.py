@@ -48,10 +48,12 @@ def kernel_positions(offset: Tensor, kernel_size: Tuple[int, int],
 
     Returns:
         tuple[Tensor, Tensor]: Rows and columns, each of shape
-        (B, G, kh * kw, Ho, Wo), in input pixels.
+        (B, G, kh * kw, Ho, Wo), in input pixels (float32 or float64).
     """
     batch, _, out_h, out_w = offset.shape
-    offset = offset.view(batch, deform_groups, -1, 2, out_h, out_w)
+    # positions in at least float32: half floats lose whole pixels
+    offset = offset.view(batch, deform_groups, -1, 2, out_h, out_w).to(
+        torch.promote_types(offset.dtype, torch.float32))
     axes = []
     for axis, size in enumerate((out_h, out_w)):
         base = torch.arange(size, device=offset.device,
@@ -101,7 +103,7 @@ def sample_columns(input: Tensor, rows: Tensor, cols: Tensor,
                 3, index[:, :, None].expand(-1, -1, flat.size(2), -1))
             term = values * weight[:, :, None]
             columns = term if columns is None else columns + term
-    return columns.view(batch, channels, kernel_points, -1)
+    return columns.view(batch, channels, kernel_points, -1).to(input.dtype)
 
 
 def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
@@ -134,6 +136,12 @@ def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     kernel_size = tuple(weight.shape[2:])
     points = kernel_size[0] * kernel_size[1]
+    channels = input.size(1)
+    if channels != weight.size(1) * groups or channels % deform_groups:
+        raise ValueError(
+            f'an input of {channels} channels does not fit a weight of '
+            f'{weight.size(1)} input channels in {groups} groups, or is not '
+            f'divided into {deform_groups} deform groups')
     if offset.size(1) != deform_groups * 2 * points:
         raise ValueError(
             f'offset of a {kernel_size} kernel with {deform_groups} deform '

@@ -131,6 +131,18 @@ def test_gradcheck_in_float64():
             [tensors[0], tensors[1], tensors[3]])
 
 
+def test_half_precision_samples_at_float32_positions():
+    # column 2049 is no float16: the positions must be computed in float32
+    input = torch.zeros(1, 1, 1, 2052, dtype=torch.float16)
+    input[0, 0, 0, 2049:2051] = torch.tensor([2., 4.])
+    offset = torch.zeros(1, 2, 1, 2052, dtype=torch.float16)
+    offset[0, 1] = 0.5
+    with pure_pytorch():
+        output = deform_conv2d(input, offset, torch.ones(1, 1, 1, 1))
+    assert output.dtype == torch.float16
+    assert output[0, 0, 0, 2048:2051].tolist() == [1., 3., 2.]
+
+
 def test_im2col_step_bounds_the_images_sampled_at_once():
     input, offset, mask, weight, bias = random_case(SETTINGS[1])
     with pure_pytorch():
@@ -144,6 +156,12 @@ def test_errors_name_the_value_at_fault():
     input, offset, _, weight, _ = random_case(SETTINGS[0])
     with pytest.raises(ValueError, match='needs 36 channels, got 18'):
         deform_conv2d(input, offset, weight, padding=1, deform_groups=2)
+    with pytest.raises(ValueError, match='an input of 8 channels does not '
+                       'fit a weight of 8 input channels in 2 groups'):
+        deform_conv2d(input, offset, weight, padding=1, groups=2)
+    with pytest.raises(ValueError, match='not divided into 3 deform groups'):
+        deform_conv2d(input, offset[:, :1].expand(-1, 54, -1, -1), weight,
+                      padding=1, deform_groups=3)
     with pytest.raises(ValueError, match='bias=True is not supported'):
         DeformConv2d(8, 4, 3, bias=True)
     with pytest.raises(ValueError, match='in_channels 8 cannot be divided'):
