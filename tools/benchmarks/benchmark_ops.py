@@ -3,7 +3,9 @@
 
 ``roi_align`` forward and forward+backward (2 x 256 x 50 x 50 features, 512
 RoIs, 7 x 7 and 14 x 14 cells), ``nms`` of 2000 boxes and ``batched_nms``
-of 2000 boxes in 80 classes, and the reduced Mask R-CNN with RCCA
+of 2000 boxes in 80 classes, ``deform_conv2d`` and
+``modulated_deform_conv2d`` (3 x 3, 64 to 64 channels of 2 x 64 x 64 x 64
+features, offsets of about 2 pixels), and the reduced Mask R-CNN with RCCA
 (``configs/ccnet_coco/mask-rcnn_r18-rcca_fpn_1xb4-1k_cc-instances-128x128``,
 a batch of 4 generated 128 x 128 images) per training step and per
 inference, by implementation:
@@ -41,6 +43,10 @@ OP_CASES = {
     'roi_align 14x14 fwd+bwd': ('roi_align', 14, True),
     'nms 2000 boxes': ('nms', None, False),
     'batched_nms 2000 boxes, 80 classes': ('batched_nms', None, False),
+    'deform_conv2d fwd': ('deform_conv2d', None, False),
+    'deform_conv2d fwd+bwd': ('deform_conv2d', None, True),
+    'modulated_deform_conv2d fwd+bwd': ('modulated_deform_conv2d', None,
+                                        True),
 }
 MODEL_CASES = ('Mask R-CNN train step', 'Mask R-CNN inference')
 CONFIG = os.path.join('configs', 'ccnet_coco',
@@ -51,12 +57,19 @@ def op_inputs(op: str) -> Dict[str, torch.Tensor]:
     """The seeded inputs of an op case (the same in every interpreter).
 
     Args:
-        op (str): ``'roi_align'``, ``'nms'`` or ``'batched_nms'``.
+        op (str): An op of :data:`OP_CASES`.
 
     Returns:
         dict[str, Tensor]: The inputs.
     """
     gen = torch.Generator().manual_seed(0)
+    if op.endswith('deform_conv2d'):
+        return dict(
+            input=torch.randn(2, 64, 64, 64, generator=gen),
+            offset=2 * torch.randn(2, 18, 64, 64, generator=gen),
+            mask=torch.rand(2, 9, 64, 64, generator=gen),
+            weight=torch.randn(64, 64, 3, 3, generator=gen) * 0.05,
+            bias=torch.randn(64, generator=gen))
     if op == 'roi_align':
         xy = torch.rand(512, 2, generator=gen) * 160
         wh = torch.rand(512, 2, generator=gen) * 120 + 8
@@ -90,14 +103,28 @@ def op_step(case: str, ops) -> Callable[[], None]:
         return lambda: ops.batched_nms(inputs['boxes'], inputs['scores'],
                                        inputs['idxs'],
                                        dict(type='nms', iou_threshold=0.5))
-    features = inputs['input'].requires_grad_(backward)
+    grads = [
+        inputs[name].requires_grad_(backward)
+        for name in ('input', 'offset', 'weight') if name in inputs
+    ]
+
+    def forward() -> torch.Tensor:
+        if op == 'roi_align':
+            return ops.roi_align(inputs['input'], inputs['rois'], cells,
+                                 0.25, 0, 'avg', True)
+        if op == 'deform_conv2d':
+            return ops.deform_conv2d(inputs['input'], inputs['offset'],
+                                     inputs['weight'], 1, 1)
+        return ops.modulated_deform_conv2d(inputs['input'], inputs['offset'],
+                                           inputs['mask'], inputs['weight'],
+                                           inputs['bias'], 1, 1)
 
     def step() -> None:
-        output = ops.roi_align(features, inputs['rois'], cells, 0.25, 0,
-                               'avg', True)
+        output = forward()
         if backward:
             output.sum().backward()
-            features.grad = None
+            for tensor in grads:
+                tensor.grad = None
 
     return step
 
