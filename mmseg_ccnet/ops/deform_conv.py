@@ -147,6 +147,15 @@ def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
             f'offset of a {kernel_size} kernel with {deform_groups} deform '
             f'groups needs {deform_groups * 2 * points} channels, got '
             f'{offset.size(1)}')
+    out_size = tuple((size + 2 * pad - dil * (kernel - 1) - 1) // step + 1
+                     for size, pad, dil, kernel, step in zip(
+                         input.shape[2:], padding, dilation, kernel_size,
+                         stride))
+    if offset.dim() != 4 or tuple(offset.shape[2:]) != out_size or \
+            offset.size(0) != input.size(0):
+        raise ValueError(
+            f'offset of shape {tuple(offset.shape)} does not fit the output '
+            f'({input.size(0)}, *, {out_size[0]}, {out_size[1]})')
     # offset's dtype decides under amp, as in mmcv
     input = input.type_as(offset)
     weight = weight.type_as(input)
@@ -157,9 +166,9 @@ def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
     out_channels = weight.size(0)
     kernel = weight.reshape(groups, out_channels // groups, -1)
     outputs = []
-    step = max(1, im2col_step)
-    for chunk in range(0, input.size(0), step):
-        part = slice(chunk, chunk + step)
+    images = max(1, im2col_step)
+    for first in range(0, input.size(0), images):
+        part = slice(first, first + images)
         rows, cols = kernel_positions(offset[part], kernel_size, stride,
                                       padding, dilation, deform_groups)
         part_mask = None if mask is None else mask[part].reshape(rows.shape)

@@ -162,6 +162,9 @@ def test_errors_name_the_value_at_fault():
     with pytest.raises(ValueError, match='not divided into 3 deform groups'):
         deform_conv2d(input, offset[:, :1].expand(-1, 54, -1, -1), weight,
                       padding=1, deform_groups=3)
+    with pytest.raises(ValueError, match=r'offset of shape \(2, 18, 7, 9\) '
+                       r'does not fit the output \(2, \*, 5, 7\)'):
+        deform_conv2d(input, offset, weight)
     with pytest.raises(ValueError, match='bias=True is not supported'):
         DeformConv2d(8, 4, 3, bias=True)
     with pytest.raises(ValueError, match='in_channels 8 cannot be divided'):
