@@ -9,12 +9,14 @@ kw + k), 2 * (g * kh * kw + k) + 1)`` of the offset map (B, deform_groups *
 2 * kh * kw, Ho, Wo), for the input channels of deform group ``g``;
 DCNv2 also scales the sample by channel ``g * kh * kw + k`` of its mask
 (B, deform_groups * kh * kw, Ho, Wo). This is mmcv's layout, and
-torchvision's, whose compiled ``deform_conv2d`` runs where it loads
-(:func:`~mmseg_ccnet.ops.torchvision_ops.torchvision_ops`). The pure
-PyTorch path gathers the four corners of all kernel points at once (for
-``im2col_step`` images at a time, which bounds the memory to that of
-``im2col_step`` images' columns) and multiplies the columns with the
-weight, group by group; autograd takes the gradients back.
+torchvision's, whose compiled ``deform_conv2d`` runs for tensors off the
+CPU where it loads (:func:`~mmseg_ccnet.ops.torchvision_ops.
+torchvision_ops`). On the CPU the pure-PyTorch path runs, the faster there
+(as fast forward, several times faster forward and backward, see
+``docs/performance.md``): it gathers the four corners of all kernel points
+at once (for ``im2col_step`` images at a time, which bounds the memory to
+that of ``im2col_step`` images' columns) and multiplies the columns with
+the weight, group by group; autograd takes the gradients back.
 """
 from typing import Optional, Tuple, Union
 
@@ -110,7 +112,8 @@ def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
                 weight: Tensor, bias: Optional[Tensor], stride: IntPair,
                 padding: IntPair, dilation: IntPair, groups: int,
                 deform_groups: int, im2col_step: int) -> Tensor:
-    """A (modulated) deformable convolution, on torchvision or pure.
+    """A (modulated) deformable convolution, pure or on torchvision's
+    kernel (off the CPU).
 
     Args:
         input (Tensor): Input (B, C_in, H, W).
@@ -159,7 +162,7 @@ def deform_conv(input: Tensor, offset: Tensor, mask: Optional[Tensor],
     # offset's dtype decides under amp, as in mmcv
     input = input.type_as(offset)
     weight = weight.type_as(input)
-    vision = torchvision_ops()
+    vision = torchvision_ops() if input.device.type != 'cpu' else None
     if vision is not None:
         return vision.deform_conv2d(input, offset, weight, bias, stride,
                                     padding, dilation, mask)

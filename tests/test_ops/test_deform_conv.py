@@ -14,7 +14,7 @@ from mmseg_ccnet.ops import (
     deform_conv2d,
     modulated_deform_conv2d,
 )
-from mmseg_ccnet.ops.torchvision_ops import pure_pytorch, torchvision_ops
+from mmseg_ccnet.ops.torchvision_ops import torchvision_ops
 
 needs_torchvision = pytest.mark.skipif(
     torchvision_ops() is None,
@@ -27,17 +27,6 @@ needs_compiled = pytest.mark.skipif(
 # (stride, padding, dilation, groups, deform_groups)
 SETTINGS = [(1, 1, 1, 1, 1), (2, 1, 1, 2, 2), (1, 2, 2, 1, 4),
             ((2, 1), (0, 1), (1, 2), 4, 1)]
-
-
-@pytest.fixture(params=['pure', 'default'])
-def path(request):
-    """The pure-PyTorch path, and the default (torchvision where it
-    loads)."""
-    if request.param == 'pure':
-        with pure_pytorch():
-            yield request.param
-    else:
-        yield request.param
 
 
 def random_case(setting, dtype=torch.float32, seed=0, scale=2.):
@@ -57,7 +46,7 @@ def random_case(setting, dtype=torch.float32, seed=0, scale=2.):
 
 
 @pytest.mark.parametrize('setting', SETTINGS)
-def test_zero_offsets_are_a_plain_convolution(setting, path):
+def test_zero_offsets_are_a_plain_convolution(setting):
     input, offset, mask, weight, bias = random_case(setting)
     stride, padding, dilation, groups, deform_groups = setting
     expected = F.conv2d(input, weight, None, stride, padding, dilation,
@@ -77,7 +66,7 @@ def test_zero_offsets_are_a_plain_convolution(setting, path):
     torch.testing.assert_close(output, expected)
 
 
-def test_integer_offsets_shift_the_input(path):
+def test_integer_offsets_shift_the_input():
     # every kernel point reads one row down and one column left: output
     # (h, w) convolves the zero-padded input's window at (h + 1, w - 1)
     input, offset, _, weight, _ = random_case(SETTINGS[0])
@@ -89,7 +78,7 @@ def test_integer_offsets_shift_the_input(path):
         F.conv2d(padded[:, :, 2:, :11], weight))
 
 
-def test_fractional_offsets_by_hand(path):
+def test_fractional_offsets_by_hand():
     # a 1 x 1 kernel of weight 2 on [[1, 2], [4, 8]]
     input = torch.tensor([[[[1., 2.], [4., 8.]]]])
     weight = torch.full((1, 1, 1, 1), 2.)
@@ -122,13 +111,12 @@ def test_gradcheck_in_float64():
         tensor.detach().requires_grad_()
         for tensor in (input, offset, mask, weight, bias)
     ]
-    with pure_pytorch():
-        assert torch.autograd.gradcheck(
-            lambda *args: modulated_deform_conv2d(*args, 1, 1, 2, 2, 2),
-            tensors)
-        assert torch.autograd.gradcheck(
-            lambda x, o, w: deform_conv2d(x, o, w, 1, 1, 2, 2, 2),
-            [tensors[0], tensors[1], tensors[3]])
+    assert torch.autograd.gradcheck(
+        lambda *args: modulated_deform_conv2d(*args, 1, 1, 2, 2, 2),
+        tensors)
+    assert torch.autograd.gradcheck(
+        lambda x, o, w: deform_conv2d(x, o, w, 1, 1, 2, 2, 2),
+        [tensors[0], tensors[1], tensors[3]])
 
 
 def test_half_precision_samples_at_float32_positions():
@@ -137,19 +125,17 @@ def test_half_precision_samples_at_float32_positions():
     input[0, 0, 0, 2049:2051] = torch.tensor([2., 4.])
     offset = torch.zeros(1, 2, 1, 2052, dtype=torch.float16)
     offset[0, 1] = 0.5
-    with pure_pytorch():
-        output = deform_conv2d(input, offset, torch.ones(1, 1, 1, 1))
+    output = deform_conv2d(input, offset, torch.ones(1, 1, 1, 1))
     assert output.dtype == torch.float16
     assert output[0, 0, 0, 2048:2051].tolist() == [1., 3., 2.]
 
 
 def test_im2col_step_bounds_the_images_sampled_at_once():
     input, offset, mask, weight, bias = random_case(SETTINGS[1])
-    with pure_pytorch():
-        torch.testing.assert_close(
-            deform_conv2d(input, offset, weight, 2, 1, 1, 2, 2,
-                          im2col_step=1),
-            deform_conv2d(input, offset, weight, 2, 1, 1, 2, 2))
+    torch.testing.assert_close(
+        deform_conv2d(input, offset, weight, 2, 1, 1, 2, 2,
+                      im2col_step=1),
+        deform_conv2d(input, offset, weight, 2, 1, 1, 2, 2))
 
 
 def test_errors_name_the_value_at_fault():
@@ -189,21 +175,28 @@ def both_functions(setting):
 
 @needs_torchvision
 @pytest.mark.parametrize('setting', SETTINGS)
-def test_torchvision_equals_the_pure_path(setting):
+def test_torchvision_kernel_equals_the_pure_path(setting):
+    """torchvision's kernel (used off the CPU) takes the same offsets and
+    masks."""
+    vision = torchvision_ops()
     input, offset, mask, weight, bias = random_case(setting)
+    stride, padding, dilation = setting[:3]
     dcn, dcn_v2 = both_functions(setting)
-    for function, tensors in ((dcn, (input, offset, weight)),
-                              (dcn_v2, (input, offset, mask, weight, bias))):
-        vision = forward_and_grads(function, tensors)
-        with pure_pytorch():
-            pure = forward_and_grads(function, tensors)
-        for a, b in zip(vision, pure):
+    for ours, theirs, tensors in (
+        (dcn, lambda x, o, w: vision.deform_conv2d(
+            x, o, w, None, stride, padding, dilation),
+         (input, offset, weight)),
+        (dcn_v2, lambda x, o, m, w, b: vision.deform_conv2d(
+            x, o, w, b, stride, padding, dilation, m),
+         (input, offset, mask, weight, bias))):
+        for a, b in zip(forward_and_grads(ours, tensors),
+                        forward_and_grads(theirs, tensors)):
             torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
 @needs_compiled
 @pytest.mark.parametrize('setting', SETTINGS)
-def test_equals_compiled_mmcv(setting, path):
+def test_equals_compiled_mmcv(setting):
     import mmcv.ops
     input, offset, mask, weight, bias = random_case(setting)
     stride, padding, dilation, groups, deform_groups = setting
