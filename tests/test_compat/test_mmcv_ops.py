@@ -165,7 +165,7 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 @needs_lite
 def test_other_ops_fail_when_used():
     import mmcv.ops
-    from mmcv.ops import CARAFEPack, deform_conv2d
+    from mmcv.ops import CARAFEPack, masked_conv2d
     from mmcv.ops.carafe import CARAFENaiveFunction
     from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
 
@@ -189,8 +189,8 @@ def test_other_ops_fail_when_used():
                        match='mmcv.ops.carafe.CARAFENaiveFunction'):
         CARAFENaiveFunction()
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.deform_conv2d'):
-        deform_conv2d(torch.zeros(1))
+                       match='mmcv.ops.masked_conv2d'):
+        masked_conv2d(torch.zeros(1))
     with pytest.raises(compat.MissingCompiledOpError, match='soft_nms'):
         mmcv.ops.batched_nms(torch.rand(3, 4), torch.rand(3),
                              torch.zeros(3), dict(type='soft_nms'))
