@@ -12,7 +12,8 @@ inference, by implementation:
 
 * ``pure``: :mod:`mmseg_ccnet.ops` on their pure-PyTorch paths;
 * ``torchvision``: the same ops on torchvision's compiled kernels, where
-  they load with this torch;
+  they load with this torch (the deformable convolutions, which take
+  torchvision's kernel off the CPU only, call it directly);
 * ``mmcv``: compiled mmcv's ops, run by ``--mmcv-python`` (the interpreter
   of an environment with compiled mmcv and this repository's dependencies)
   in a worker process that times a case whenever this process asks.
@@ -31,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -90,7 +92,8 @@ def op_step(case: str, ops) -> Callable[[], None]:
 
     Args:
         case (str): A key of :data:`OP_CASES`.
-        ops (module): ``mmcv.ops`` or :mod:`mmseg_ccnet.ops`.
+        ops (module): ``mmcv.ops``, :mod:`mmseg_ccnet.ops` or
+            :func:`torchvision_deform_ops`.
 
     Returns:
         Callable[[], None]: The step.
@@ -127,6 +130,30 @@ def op_step(case: str, ops) -> Callable[[], None]:
                 tensor.grad = None
 
     return step
+
+
+def torchvision_deform_ops() -> types.SimpleNamespace:
+    """torchvision's ``deform_conv2d`` under mmcv's function names.
+
+    Returns:
+        SimpleNamespace: ``deform_conv2d`` and ``modulated_deform_conv2d``
+        with mmcv's leading arguments (to the padding).
+    """
+    from mmseg_ccnet.ops.torchvision_ops import torchvision_ops
+    vision = torchvision_ops()
+
+    def deform_conv2d(input, offset, weight, stride, padding):
+        return vision.deform_conv2d(input, offset, weight, None, stride,
+                                    padding)
+
+    def modulated_deform_conv2d(input, offset, mask, weight, bias, stride,
+                                padding):
+        return vision.deform_conv2d(input, offset, weight, bias, stride,
+                                    padding, mask=mask)
+
+    return types.SimpleNamespace(
+        deform_conv2d=deform_conv2d,
+        modulated_deform_conv2d=modulated_deform_conv2d)
 
 
 def model_step(case: str) -> Callable[[], None]:
@@ -188,7 +215,10 @@ def build_step(case: str, impl: str) -> Callable[[], None]:
         import mmcv.ops
 
         import mmseg_ccnet.ops
-        step = op_step(case, mmcv.ops if impl == 'mmcv' else mmseg_ccnet.ops)
+        ops = dict(mmcv=mmcv.ops).get(impl, mmseg_ccnet.ops)
+        if impl == 'torchvision' and 'deform' in case:
+            ops = torchvision_deform_ops()
+        step = op_step(case, ops)
     if impl != 'pure':
         return step
 
@@ -310,6 +340,8 @@ def parse_args() -> argparse.Namespace:
                         help='timed Mask R-CNN steps per round')
     parser.add_argument('--skip-model', action='store_true',
                         help='time the ops only')
+    parser.add_argument('--cases', default='',
+                        help='time only the cases whose names contain this')
     parser.add_argument('--worker', action='store_true',
                         help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -325,7 +357,11 @@ def main() -> None:
     impls = ['pure'] + (['torchvision'] if torchvision_ops() else [])
     worker = Worker(args.mmcv_python, args.threads) \
         if args.mmcv_python else None
-    cases = list(OP_CASES) + ([] if args.skip_model else list(MODEL_CASES))
+    cases = [
+        case
+        for case in list(OP_CASES) +
+        ([] if args.skip_model else list(MODEL_CASES)) if args.cases in case
+    ]
     steps = {(case, impl): build_step(case, impl)
              for case in cases for impl in impls}
     times: Dict[str, Dict[str, List[float]]] = {case: {} for case in cases}
