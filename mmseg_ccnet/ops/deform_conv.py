@@ -14,9 +14,10 @@ CPU where it loads (:func:`~mmseg_ccnet.ops.torchvision_ops.
 torchvision_ops`). On the CPU the pure-PyTorch path runs, the faster there
 (as fast forward, several times faster forward and backward, see
 ``docs/performance.md``): it gathers the four corners of all kernel points
-at once (for ``im2col_step`` images at a time, which bounds the memory to
-that of ``im2col_step`` images' columns) and multiplies the columns with
-the weight, group by group; autograd takes the gradients back.
+at once (for ``im2col_step`` images at a time, which bounds the working
+memory of inference to that of ``im2col_step`` images' columns) and
+multiplies the columns with the weight, group by group; autograd takes the
+gradients back (keeping the gathered corners of every image for that).
 """
 from typing import Optional, Tuple, Union
 
