@@ -25,7 +25,9 @@ command that fixes it; it changes nothing.
     pure-PyTorch ops of :mod:`mmseg_ccnet.ops` (those that MMSegmentation
     and MMDetection's Mask R-CNN run, on torchvision's kernels where they
     load) and the installed mmcv's own pure-PyTorch submodules (loaded from
-    its sources); every other op is a placeholder that raises a clear
+    its sources), and registers the deformable convolution layers as
+    ``DCN`` and ``DCNv2`` in mmengine's ``MODELS`` (as mmcv's ops register
+    theirs); every other op is a placeholder that raises a clear
     "compiled op" error when used. Nothing happens with the
     compiled mmcv. Without it (and disabled), ``import mmseg.models`` and
     ``import mmdet.models`` fail.

@@ -9,9 +9,13 @@ together with a stand-in of each submodule of the installed mmcv's
 ``mmcv/ops`` (``mmcv.ops.nms``, ``mmcv.ops.carafe``, ...):
 
 * the ops of :data:`PROVIDED` are implemented in pure PyTorch: ``nms``,
-  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask`` and
-  ``sigmoid_focal_loss`` are those of :mod:`mmseg_ccnet.ops`, which follow
-  mmcv's semantics; ``CrissCrossAttention`` is this package's
+  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask``,
+  ``sigmoid_focal_loss`` and the deformable convolutions
+  (``DeformConv2d``, ``ModulatedDeformConv2d``, their ``*Pack`` layers and
+  functions) are those of :mod:`mmseg_ccnet.ops`, which follow mmcv's
+  semantics, and the ``*Pack`` layers are registered in mmengine's
+  ``MODELS`` as ``DCN`` and ``DCNv2`` (:data:`REGISTERED`), as mmcv's;
+  ``CrissCrossAttention`` is this package's
   :class:`~mmseg_ccnet.models.CrissCrossAttention` (so MMSegmentation's own
   ``CCHead`` class, and classes derived from it, run);
   ``get_compiler_version`` and ``get_compiling_cuda_version`` say ``'n/a'``;
@@ -51,7 +55,7 @@ from typing import Any, Dict, FrozenSet, Tuple
 
 __all__ = [
     'CompiledOpPlaceholder', 'MissingCompiledOpError', 'OpsCatalogue',
-    'PROVIDED', 'compiled_ops_available', 'get_compiler_version',
+    'PROVIDED', 'REGISTERED', 'compiled_ops_available', 'get_compiler_version',
     'get_compiling_cuda_version', 'install', 'placeholder'
 ]
 
@@ -60,16 +64,26 @@ _MODULE = 'mmseg_ccnet.compat.mmcv_ops'
 #: (imported when first asked for).
 PROVIDED = dict(
     CrissCrossAttention='mmseg_ccnet.models.modules.criss_cross_attention',
+    DeformConv2d='mmseg_ccnet.ops.deform_conv',
+    DeformConv2dPack='mmseg_ccnet.ops.deform_conv',
+    ModulatedDeformConv2d='mmseg_ccnet.ops.deform_conv',
+    ModulatedDeformConv2dPack='mmseg_ccnet.ops.deform_conv',
     RoIAlign='mmseg_ccnet.ops.roi_align',
     RoIAlignFunction='mmseg_ccnet.ops.roi_align',
     batched_nms='mmseg_ccnet.ops.nms',
+    deform_conv2d='mmseg_ccnet.ops.deform_conv',
     get_compiler_version=_MODULE,
     get_compiling_cuda_version=_MODULE,
     PSAMask='mmseg_ccnet.ops.psa_mask',
+    modulated_deform_conv2d='mmseg_ccnet.ops.deform_conv',
     nms='mmseg_ccnet.ops.nms',
     psa_mask='mmseg_ccnet.ops.psa_mask',
     roi_align='mmseg_ccnet.ops.roi_align',
     sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss')
+
+#: The layer types that mmcv's ops register in mmengine's ``MODELS`` and
+#: the stand-in registers, for ``build_conv_layer``: the op of each.
+REGISTERED = dict(DCN='DeformConv2dPack', DCNv2='ModulatedDeformConv2dPack')
 
 
 class MissingCompiledOpError(ModuleNotFoundError):
@@ -405,4 +419,8 @@ def install() -> bool:
         sys.modules[f'mmcv.ops.{submodule}'] = StandInOpsSubmodule(
             submodule, ops)
     mmcv.ops = ops
+    from mmengine.registry import MODELS
+    for layer_type, op in REGISTERED.items():
+        if layer_type not in MODELS.module_dict:
+            MODELS.register_module(layer_type, module=getattr(ops, op))
     return True

@@ -1,11 +1,20 @@
 # Copyright (c) mmseg-ccnet contributors. All rights reserved.
+from .deform_conv import (
+                          DeformConv2d,
+                          DeformConv2dPack,
+                          ModulatedDeformConv2d,
+                          ModulatedDeformConv2dPack,
+                          deform_conv2d,
+                          modulated_deform_conv2d,
+)
 from .focal_loss import sigmoid_focal_loss
 from .nms import batched_nms, nms
-from .point_sample import point_sample
 from .psa_mask import PSAMask, psa_mask
 from .roi_align import RoIAlign, RoIAlignFunction, roi_align
 
 __all__ = [
-    'PSAMask', 'RoIAlign', 'RoIAlignFunction', 'batched_nms', 'nms',
-    'point_sample', 'psa_mask', 'roi_align', 'sigmoid_focal_loss'
+    'DeformConv2d', 'DeformConv2dPack', 'ModulatedDeformConv2d',
+    'ModulatedDeformConv2dPack', 'PSAMask', 'RoIAlign', 'RoIAlignFunction',
+    'batched_nms', 'deform_conv2d', 'modulated_deform_conv2d', 'nms',
+    'psa_mask', 'roi_align', 'sigmoid_focal_loss'
 ]

@@ -168,7 +168,7 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 @needs_lite
 def test_other_ops_fail_when_used():
     import mmcv.ops
-    from mmcv.ops import CARAFEPack, deform_conv2d
+    from mmcv.ops import CARAFEPack, masked_conv2d
     from mmcv.ops.carafe import CARAFENaiveFunction
     from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
 
@@ -192,8 +192,8 @@ def test_other_ops_fail_when_used():
                        match='mmcv.ops.carafe.CARAFENaiveFunction'):
         CARAFENaiveFunction()
     with pytest.raises(compat.MissingCompiledOpError,
-                       match='mmcv.ops.deform_conv2d'):
-        deform_conv2d(torch.zeros(1))
+                       match='mmcv.ops.masked_conv2d'):
+        masked_conv2d(torch.zeros(1))
     with pytest.raises(compat.MissingCompiledOpError, match='soft_nms'):
         mmcv.ops.batched_nms(torch.rand(3, 4), torch.rand(3),
                              torch.zeros(3), dict(type='soft_nms'))
@@ -282,3 +282,79 @@ def test_psanet_head_builds_trains_and_predicts():
         assert logits.shape == (2, 3, 6, 7)
         logits.sum().backward()
         assert feats[0].grad.abs().sum() > 0
+
+
+@needs_lite
+def test_dcn_layer_types_are_the_stand_in_s():
+    from mmengine.registry import MODELS as ROOT_MODELS
+
+    from mmseg_ccnet import ops
+    assert ROOT_MODELS.get('DCN') is ops.DeformConv2dPack
+    assert ROOT_MODELS.get('DCNv2') is ops.ModulatedDeformConv2dPack
+    from mmcv.ops import DeformConv2dPack, modulated_deform_conv2d
+    from mmcv.ops.deform_conv import deform_conv2d
+    assert DeformConv2dPack is ops.DeformConv2dPack
+    assert deform_conv2d is ops.deform_conv2d
+    assert modulated_deform_conv2d is ops.modulated_deform_conv2d
+
+
+@pytest.mark.parametrize('dcn', ['DCN', 'DCNv2'])
+def test_dcn_resnet_builds_trains_and_predicts(dcn):
+    """MMSegmentation's ResNetV1c with deformable convolutions in stages 2
+    to 4 (as MMDetection's DCN configs), on mmcv-lite with the stand-in."""
+    from mmengine.config import ConfigDict
+    from mmengine.optim import OptimWrapper
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    model = MODELS.build(
+        ConfigDict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(type='SegDataPreProcessor', size=(32, 32)),
+            backbone=dict(
+                type='ResNetV1c',
+                depth=50,
+                stem_channels=8,
+                base_channels=8,
+                out_indices=(3, ),
+                dilations=(1, 1, 2, 4),
+                strides=(1, 2, 1, 1),
+                dcn=dict(type=dcn, deform_groups=1, fallback_on_stride=False),
+                stage_with_dcn=(False, True, True, True)),
+            decode_head=dict(
+                type='FCNHead',
+                in_channels=256,
+                in_index=0,
+                channels=8,
+                num_convs=1,
+                num_classes=3,
+                norm_cfg=dict(type='BN'),
+                loss_decode=dict(type='CrossEntropyLoss')),
+            test_cfg=dict(mode='whole')))
+    conv_offset = model.backbone.layer3[0].conv2.conv_offset
+    assert type(model.backbone.layer3[0].conv2).__name__ == {
+        'DCN': 'DeformConv2dPack',
+        'DCNv2': 'ModulatedDeformConv2dPack'
+    }[dcn]
+    gen = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs=[
+            torch.randint(0, 256, (3, 32, 32), generator=gen,
+                          dtype=torch.uint8) for _ in range(2)
+        ],
+        data_samples=[
+            SegDataSample(
+                gt_sem_seg=PixelData(data=torch.randint(
+                    0, 3, (1, 32, 32), generator=gen)),
+                metainfo=dict(img_shape=(32, 32), ori_shape=(32, 32)))
+            for _ in range(2)
+        ])
+    model.train()
+    losses = model.train_step(
+        data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert torch.isfinite(losses['decode.loss_ce'])
+    # the offsets, zero at first, have learnt from the step
+    assert conv_offset.weight.abs().sum() > 0
+    model.eval()
+    predictions = model.test_step(data)
+    assert [p.pred_sem_seg.data.shape for p in predictions] == [(1, 32, 32)
+                                                                 ] * 2

@@ -171,8 +171,12 @@ def test_mask_rcnn_gives_compiled_mmcv_s_losses_and_predictions(monkeypatch):
         ops.RoIAlign
     got = loss_and_prediction(model)
     assert got[0].keys() == expected[0].keys()
+    # roi_align agrees with mmcv's kernel up to rounding
     for name in expected[0]:
         torch.testing.assert_close(got[0][name], expected[0][name],
-                                   rtol=0, atol=0)
-    for key in ('bboxes', 'scores', 'labels', 'masks'):
+                                   rtol=1e-5, atol=1e-6)
+    for key in ('labels', 'masks'):
         assert torch.equal(got[2][key], expected[2][key]), key
+    for key in ('bboxes', 'scores'):
+        torch.testing.assert_close(got[2][key], expected[2][key], rtol=1e-5,
+                                   atol=1e-5)

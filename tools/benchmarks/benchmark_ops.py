@@ -3,14 +3,17 @@
 
 ``roi_align`` forward and forward+backward (2 x 256 x 50 x 50 features, 512
 RoIs, 7 x 7 and 14 x 14 cells), ``nms`` of 2000 boxes and ``batched_nms``
-of 2000 boxes in 80 classes, and the reduced Mask R-CNN with RCCA
+of 2000 boxes in 80 classes, ``deform_conv2d`` and
+``modulated_deform_conv2d`` (3 x 3, 64 to 64 channels of 2 x 64 x 64 x 64
+features, offsets of about 2 pixels), and the reduced Mask R-CNN with RCCA
 (``configs/ccnet_coco/mask-rcnn_r18-rcca_fpn_1xb4-1k_cc-instances-128x128``,
 a batch of 4 generated 128 x 128 images) per training step and per
 inference, by implementation:
 
 * ``pure``: :mod:`mmseg_ccnet.ops` on their pure-PyTorch paths;
 * ``torchvision``: the same ops on torchvision's compiled kernels, where
-  they load with this torch;
+  they load with this torch (the deformable convolutions, which take
+  torchvision's kernel off the CPU only, call it directly);
 * ``mmcv``: compiled mmcv's ops, run by ``--mmcv-python`` (the interpreter
   of an environment with compiled mmcv and this repository's dependencies)
   in a worker process that times a case whenever this process asks.
@@ -29,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -41,6 +45,10 @@ OP_CASES = {
     'roi_align 14x14 fwd+bwd': ('roi_align', 14, True),
     'nms 2000 boxes': ('nms', None, False),
     'batched_nms 2000 boxes, 80 classes': ('batched_nms', None, False),
+    'deform_conv2d fwd': ('deform_conv2d', None, False),
+    'deform_conv2d fwd+bwd': ('deform_conv2d', None, True),
+    'modulated_deform_conv2d fwd+bwd': ('modulated_deform_conv2d', None,
+                                        True),
 }
 MODEL_CASES = ('Mask R-CNN train step', 'Mask R-CNN inference')
 CONFIG = os.path.join('configs', 'ccnet_coco',
@@ -51,12 +59,19 @@ def op_inputs(op: str) -> Dict[str, torch.Tensor]:
     """The seeded inputs of an op case (the same in every interpreter).
 
     Args:
-        op (str): ``'roi_align'``, ``'nms'`` or ``'batched_nms'``.
+        op (str): An op of :data:`OP_CASES`.
 
     Returns:
         dict[str, Tensor]: The inputs.
     """
     gen = torch.Generator().manual_seed(0)
+    if op.endswith('deform_conv2d'):
+        return dict(
+            input=torch.randn(2, 64, 64, 64, generator=gen),
+            offset=2 * torch.randn(2, 18, 64, 64, generator=gen),
+            mask=torch.rand(2, 9, 64, 64, generator=gen),
+            weight=torch.randn(64, 64, 3, 3, generator=gen) * 0.05,
+            bias=torch.randn(64, generator=gen))
     if op == 'roi_align':
         xy = torch.rand(512, 2, generator=gen) * 160
         wh = torch.rand(512, 2, generator=gen) * 120 + 8
@@ -77,7 +92,8 @@ def op_step(case: str, ops) -> Callable[[], None]:
 
     Args:
         case (str): A key of :data:`OP_CASES`.
-        ops (module): ``mmcv.ops`` or :mod:`mmseg_ccnet.ops`.
+        ops (module): ``mmcv.ops``, :mod:`mmseg_ccnet.ops` or
+            :func:`torchvision_deform_ops`.
 
     Returns:
         Callable[[], None]: The step.
@@ -90,16 +106,54 @@ def op_step(case: str, ops) -> Callable[[], None]:
         return lambda: ops.batched_nms(inputs['boxes'], inputs['scores'],
                                        inputs['idxs'],
                                        dict(type='nms', iou_threshold=0.5))
-    features = inputs['input'].requires_grad_(backward)
+    grads = [
+        inputs[name].requires_grad_(backward)
+        for name in ('input', 'offset', 'weight') if name in inputs
+    ]
+
+    def forward() -> torch.Tensor:
+        if op == 'roi_align':
+            return ops.roi_align(inputs['input'], inputs['rois'], cells,
+                                 0.25, 0, 'avg', True)
+        if op == 'deform_conv2d':
+            return ops.deform_conv2d(inputs['input'], inputs['offset'],
+                                     inputs['weight'], 1, 1)
+        return ops.modulated_deform_conv2d(inputs['input'], inputs['offset'],
+                                           inputs['mask'], inputs['weight'],
+                                           inputs['bias'], 1, 1)
 
     def step() -> None:
-        output = ops.roi_align(features, inputs['rois'], cells, 0.25, 0,
-                               'avg', True)
+        output = forward()
         if backward:
             output.sum().backward()
-            features.grad = None
+            for tensor in grads:
+                tensor.grad = None
 
     return step
+
+
+def torchvision_deform_ops() -> types.SimpleNamespace:
+    """torchvision's ``deform_conv2d`` under mmcv's function names.
+
+    Returns:
+        SimpleNamespace: ``deform_conv2d`` and ``modulated_deform_conv2d``
+        with mmcv's leading arguments (to the padding).
+    """
+    from mmseg_ccnet.ops.torchvision_ops import torchvision_ops
+    vision = torchvision_ops()
+
+    def deform_conv2d(input, offset, weight, stride, padding):
+        return vision.deform_conv2d(input, offset, weight, None, stride,
+                                    padding)
+
+    def modulated_deform_conv2d(input, offset, mask, weight, bias, stride,
+                                padding):
+        return vision.deform_conv2d(input, offset, weight, bias, stride,
+                                    padding, mask=mask)
+
+    return types.SimpleNamespace(
+        deform_conv2d=deform_conv2d,
+        modulated_deform_conv2d=modulated_deform_conv2d)
 
 
 def model_step(case: str) -> Callable[[], None]:
@@ -161,7 +215,10 @@ def build_step(case: str, impl: str) -> Callable[[], None]:
         import mmcv.ops
 
         import mmseg_ccnet.ops
-        step = op_step(case, mmcv.ops if impl == 'mmcv' else mmseg_ccnet.ops)
+        ops = dict(mmcv=mmcv.ops).get(impl, mmseg_ccnet.ops)
+        if impl == 'torchvision' and 'deform' in case:
+            ops = torchvision_deform_ops()
+        step = op_step(case, ops)
     if impl != 'pure':
         return step
 
@@ -283,6 +340,8 @@ def parse_args() -> argparse.Namespace:
                         help='timed Mask R-CNN steps per round')
     parser.add_argument('--skip-model', action='store_true',
                         help='time the ops only')
+    parser.add_argument('--cases', default='',
+                        help='time only the cases whose names contain this')
     parser.add_argument('--worker', action='store_true',
                         help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -298,7 +357,11 @@ def main() -> None:
     impls = ['pure'] + (['torchvision'] if torchvision_ops() else [])
     worker = Worker(args.mmcv_python, args.threads) \
         if args.mmcv_python else None
-    cases = list(OP_CASES) + ([] if args.skip_model else list(MODEL_CASES))
+    cases = [
+        case
+        for case in list(OP_CASES) +
+        ([] if args.skip_model else list(MODEL_CASES)) if args.cases in case
+    ]
     steps = {(case, impl): build_step(case, impl)
              for case in cases for impl in impls}
     times: Dict[str, Dict[str, List[float]]] = {case: {} for case in cases}
