@@ -17,7 +17,7 @@ import torch
 from mmseg.apis import inference_model
 from mmseg.structures import SegDataSample
 
-from mmseg_ccnet.models import CrissCrossAttention
+from ccnet_core import CrissCrossAttention
 
 __all__ = [
     'capture_attention', 'propagate', 'context_maps', 'feature_position',
@@ -40,7 +40,8 @@ def capture_attention(model: torch.nn.Module,
         (1, h, w, h + w), and the model's prediction.
 
     Raises:
-        ValueError: If the model has no CrissCrossAttention of this package.
+        ValueError: If the model has no criss-cross attention of
+            :mod:`ccnet_core` (the plugin's modules are its subclasses).
     """
     inputs: List[Tuple[CrissCrossAttention, torch.Tensor]] = []
     handles = [
@@ -50,7 +51,7 @@ def capture_attention(model: torch.nn.Module,
         if isinstance(module, CrissCrossAttention)
     ]
     if not handles:
-        raise ValueError('the model has no mmseg_ccnet CrissCrossAttention '
+        raise ValueError('the model has no ccnet_core CrissCrossAttention '
                          '(is its decode head a CCHead?)')
     try:
         result = inference_model(model, image)
