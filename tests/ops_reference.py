@@ -39,6 +39,51 @@ def nms_reference(boxes: torch.Tensor, scores: torch.Tensor,
     return kept
 
 
+def soft_nms_reference(boxes: torch.Tensor, scores: torch.Tensor,
+                       iou_threshold: float, sigma: float, min_score: float,
+                       method: str, offset: int) -> Tuple[List[int], list]:
+    """Soft-NMS step by step over one array of candidates, in float32.
+
+    Each step moves the first best candidate to the front of the rest and
+    lowers the others' scores; a candidate under ``min_score`` is replaced
+    by the last one, which is looked at in its place.
+
+    Returns:
+        tuple[list[int], list[float]]: Kept indices and their final scores.
+    """
+    f32 = np.float32
+    cands = [[i, boxes[i].numpy().astype(f32),
+              f32(scores[i])] for i in range(len(boxes))]
+    off, thr = f32(offset), f32(iou_threshold)
+    for cand in cands:
+        b = cand[1]
+        cand.append((b[2] - b[0] + off) * (b[3] - b[1] + off))
+    step = 0
+    while step < len(cands):
+        best = max(range(step, len(cands)),
+                   key=lambda k: (cands[k][2], -k))
+        cands[step], cands[best] = cands[best], cands[step]
+        head = cands[step]
+        pos = step + 1
+        while pos < len(cands):
+            ovr = iou(head[1], cands[pos][1], head[3], cands[pos][3], off)
+            weight = f32(1)
+            if method == 'naive' and ovr >= thr:
+                weight = f32(0)
+            elif method == 'linear' and ovr >= thr:
+                weight = f32(1) - ovr
+            elif method == 'gaussian':
+                weight = np.exp(-(ovr * ovr) / f32(sigma))
+            cands[pos][2] = f32(cands[pos][2] * weight)
+            if cands[pos][2] < f32(min_score):
+                cands[pos] = cands[-1]
+                cands.pop()
+                continue
+            pos += 1
+        step += 1
+    return [c[0] for c in cands], [float(c[2]) for c in cands]
+
+
 def iou(a: np.ndarray, b: np.ndarray, area_a, area_b, off):
     """IoU of two boxes by the kernel's formula (no epsilon)."""
     w = max(a.dtype.type(0), min(a[2], b[2]) - max(a[0], b[0]) + off)

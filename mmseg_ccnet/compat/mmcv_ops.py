@@ -9,7 +9,7 @@ together with a stand-in of each submodule of the installed mmcv's
 ``mmcv/ops`` (``mmcv.ops.nms``, ``mmcv.ops.carafe``, ...):
 
 * the ops of :data:`PROVIDED` are implemented in pure PyTorch: ``nms``,
-  ``batched_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask``,
+  ``batched_nms``, ``soft_nms``, ``roi_align``, ``RoIAlign``, ``PSAMask``,
   ``sigmoid_focal_loss`` and the deformable convolutions
   (``DeformConv2d``, ``ModulatedDeformConv2d``, their ``*Pack`` layers and
   functions) are those of :mod:`mmseg_ccnet.ops`, which follow mmcv's
@@ -26,6 +26,13 @@ together with a stand-in of each submodule of the installed mmcv's
   ``conv2d_gradfix``, ``saconv``, ...) are the installed mmcv's own
   modules, loaded from its sources when first used; their imports of
   compiled ops get the placeholders below;
+* so are the submodules of :data:`CPU_PATHS`, whose ops compute in pure
+  PyTorch on the CPU and call mmcv's extension only for tensors on an
+  accelerator (``MultiScaleDeformableAttention``, ``upfirdn2d``,
+  ``bias_act``, ``filtered_lrelu``, ``fused_bias_leakyrelu``): they load
+  with a stand-in extension whose functions raise
+  :class:`MissingCompiledOpError` when called, so that they run on the CPU
+  as with the compiled mmcv;
 * every other name that the installed mmcv's ops define is a placeholder
   that raises :class:`MissingCompiledOpError` (a ``ModuleNotFoundError``
   naming the op and the install command) when it is used: a class (for a
@@ -45,18 +52,20 @@ functions, not the submodules of the same name. With the compiled mmcv
 installed, :func:`install` does nothing.
 """
 import ast
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
 import os
 import sys
 import types
-from typing import Any, Dict, FrozenSet, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Tuple
 
 __all__ = [
-    'CompiledOpPlaceholder', 'MissingCompiledOpError', 'OpsCatalogue',
-    'PROVIDED', 'REGISTERED', 'compiled_ops_available', 'get_compiler_version',
-    'get_compiling_cuda_version', 'install', 'placeholder'
+    'CPU_PATHS', 'CompiledOpPlaceholder', 'MissingCompiledOpError',
+    'OpsCatalogue', 'PROVIDED', 'REGISTERED', 'compiled_ops_available',
+    'get_compiler_version', 'get_compiling_cuda_version', 'install',
+    'placeholder'
 ]
 
 _MODULE = 'mmseg_ccnet.compat.mmcv_ops'
@@ -79,11 +88,20 @@ PROVIDED = dict(
     nms='mmseg_ccnet.ops.nms',
     psa_mask='mmseg_ccnet.ops.psa_mask',
     roi_align='mmseg_ccnet.ops.roi_align',
-    sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss')
+    sigmoid_focal_loss='mmseg_ccnet.ops.focal_loss',
+    soft_nms='mmseg_ccnet.ops.soft_nms')
 
 #: The layer types that mmcv's ops register in mmengine's ``MODELS`` and
 #: the stand-in registers, for ``build_conv_layer``: the op of each.
 REGISTERED = dict(DCN='DeformConv2dPack', DCNv2='ModulatedDeformConv2dPack')
+
+#: The submodules of mmcv's ops that load its extension but compute in pure
+#: PyTorch for CPU tensors (they call the extension only for CUDA, MLU or
+#: NPU tensors): the stand-in loads mmcv's own code of these.
+CPU_PATHS = frozenset({
+    'bias_act', 'filtered_lrelu', 'fused_bias_leakyrelu',
+    'multi_scale_deform_attn', 'upfirdn2d'
+})
 
 
 class MissingCompiledOpError(ModuleNotFoundError):
@@ -197,6 +215,9 @@ class OpsCatalogue:
         self.pure = frozenset(
             name for name in self.submodules
             if 'ext_loader' not in self.source(name))
+        #: The submodules loaded from mmcv's sources: the pure ones and
+        #: those of :data:`CPU_PATHS`.
+        self.own = self.pure | (CPU_PATHS & self.submodules)
         self._defined: Dict[str, FrozenSet[str]] = {}
 
     def _exports(self) -> Dict[str, Tuple[str, str]]:
@@ -293,8 +314,8 @@ class StandInOps(types.ModuleType):
         if key not in self._ops:
             if name in PROVIDED:
                 op = getattr(importlib.import_module(PROVIDED[name]), name)
-            elif submodule in self.catalogue.pure:
-                op = getattr(self.pure_module(submodule), name)
+            elif submodule in self.catalogue.own:
+                op = getattr(self.own_module(submodule), name)
             else:
                 exported = [
                     alias for alias, target in self.catalogue.exports.items()
@@ -305,14 +326,16 @@ class StandInOps(types.ModuleType):
             self._ops[key] = op
         return self._ops[key]
 
-    def pure_module(self, submodule: str) -> types.ModuleType:
-        """The installed mmcv's own module of a pure submodule.
+    def own_module(self, submodule: str) -> types.ModuleType:
+        """The installed mmcv's own module of a submodule of
+        ``catalogue.own``.
 
-        It is loaded from its source once, and replaces the stand-in
-        submodule in ``sys.modules``.
+        It is loaded from its source once (a submodule of :data:`CPU_PATHS`
+        with :func:`stand_in_extension` as mmcv's extension), and replaces
+        the stand-in submodule in ``sys.modules``.
 
         Args:
-            submodule (str): A submodule of ``catalogue.pure``.
+            submodule (str): A submodule of ``catalogue.own``.
 
         Returns:
             module: The module.
@@ -327,7 +350,8 @@ class StandInOps(types.ModuleType):
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
-            spec.loader.exec_module(module)
+            with stand_in_extension(submodule):
+                spec.loader.exec_module(module)
         except BaseException:
             sys.modules[name] = current
             raise
@@ -365,9 +389,9 @@ class StandInOpsSubmodule(types.ModuleType):
         self.package = package
 
     def __getattr__(self, name: str) -> Any:
-        if self.submodule in self.package.catalogue.pure and \
+        if self.submodule in self.package.catalogue.own and \
                 not name.startswith('__'):
-            return getattr(self.package.pure_module(self.submodule), name)
+            return getattr(self.package.own_module(self.submodule), name)
         if name.startswith('__') or \
                 name not in self.package.catalogue.defined(self.submodule):
             raise AttributeError(
@@ -376,6 +400,39 @@ class StandInOpsSubmodule(types.ModuleType):
         value = self.package.op(self.submodule, name)
         setattr(self, name, value)
         return value
+
+
+@contextlib.contextmanager
+def stand_in_extension(submodule: str) -> Iterator[None]:
+    """Let a submodule of mmcv's ops load without mmcv's extension.
+
+    Within the context, mmcv's ``ext_loader.load_ext(name, funcs)`` (which
+    the submodules call when they are imported) gives placeholders of the
+    functions ``funcs`` that raise :class:`MissingCompiledOpError` when
+    called, instead of importing ``mmcv._ext``.
+
+    Args:
+        submodule (str): The submodule being loaded, named in the errors.
+
+    Yields:
+        None
+    """
+    from mmcv.utils import ext_loader
+
+    def load_ext(name: str, funcs: List[str]) -> types.SimpleNamespace:
+        return types.SimpleNamespace(
+            **{
+                func: placeholder(f'{submodule}.{func}',
+                                  f'mmcv.ops.{submodule}')
+                for func in funcs
+            })
+
+    original = ext_loader.load_ext
+    ext_loader.load_ext = load_ext
+    try:
+        yield
+    finally:
+        ext_loader.load_ext = original
 
 
 def compiled_ops_available() -> bool:

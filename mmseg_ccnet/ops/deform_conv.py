@@ -28,11 +28,20 @@ from torch.nn.modules.utils import _pair, _single
 from .torchvision_ops import torchvision_ops
 
 __all__ = [
-    'DeformConv2d', 'DeformConv2dPack', 'ModulatedDeformConv2d',
-    'ModulatedDeformConv2dPack', 'deform_conv2d', 'modulated_deform_conv2d'
+    'DeformConv2d', 'DeformConv2dPack', 'DeformConvArgumentError',
+    'ModulatedDeformConv2d', 'ModulatedDeformConv2dPack', 'deform_conv2d',
+    'modulated_deform_conv2d'
 ]
 
 IntPair = Union[int, Tuple[int, int]]
+
+
+class DeformConvArgumentError(ValueError, AssertionError):
+    """An argument that mmcv's deformable convolutions refuse.
+
+    It is a ``ValueError``, and the ``AssertionError`` that mmcv raises for
+    it.
+    """
 
 
 def kernel_positions(offset: Tensor, kernel_size: Tuple[int, int],
@@ -87,6 +96,13 @@ def sample_columns(input: Tensor, rows: Tensor, cols: Tensor,
     """
     batch, channels, height, width = input.shape
     groups, kernel_points = rows.shape[1:3]
+    if rows.requires_grad or cols.requires_grad:
+        # as mmcv's and torchvision's kernels, no gradient reaches the
+        # offset of a sample outside (-1, H) x (-1, W)
+        outside = (rows <= -1) | (rows >= height) | (cols <= -1) | (
+            cols >= width)
+        rows = torch.where(outside, rows.detach(), rows)
+        cols = torch.where(outside, cols.detach(), cols)
     points = rows[0, 0].numel()
     rows, cols = rows.reshape(batch, groups, points), cols.reshape(
         batch, groups, points)
@@ -219,7 +235,8 @@ def deform_conv2d(input: Tensor,
         Tensor: Output (B, C_out, Ho, Wo).
     """
     if bias:
-        raise ValueError('deform_conv2d has no bias (bias must be False)')
+        raise DeformConvArgumentError(
+            'deform_conv2d has no bias (bias must be False)')
     return deform_conv(input, offset, None, weight, None, stride, padding,
                        dilation, groups, deform_groups, im2col_step)
 
@@ -293,7 +310,49 @@ class OffsetConvMixin:
         self.conv_offset.bias.data.zero_()
 
 
-class DeformConv2d(nn.Module):
+class DeformConvBase(nn.Module):
+    """The parameters and weight that both deformable convolutions share.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        kernel_size (int | tuple[int, int]): Kernel size.
+        stride (int | tuple[int, int]): Stride.
+        padding (int | tuple[int, int]): Zero padding.
+        dilation (int | tuple[int, int]): Dilation.
+        groups (int): Groups of the convolution.
+        deform_groups (int): Groups of input channels sharing offsets.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: IntPair, stride: IntPair, padding: IntPair,
+                 dilation: IntPair, groups: int, deform_groups: int) -> None:
+        super().__init__()
+        check_groups(in_channels, out_channels, groups)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = groups
+        self.deform_groups = deform_groups
+        # as nn.Conv2d
+        self.transposed = False
+        self.output_padding = _single(0)
+        self.weight = nn.Parameter(
+            torch.empty(out_channels, in_channels // groups,
+                        *self.kernel_size))
+
+    def extra_repr(self) -> str:
+        return (f'{self.in_channels}, {self.out_channels}, kernel_size='
+                f'{self.kernel_size}, stride={self.stride}, padding='
+                f'{self.padding}, dilation={self.dilation}, groups='
+                f'{self.groups}, deform_groups={self.deform_groups}, '
+                f'bias={getattr(self, "bias", None) is not None}')
+
+
+class DeformConv2d(DeformConvBase):
     """Deformable convolution (DCN), as ``mmcv.ops.DeformConv2d``.
 
     Args:
@@ -321,25 +380,12 @@ class DeformConv2d(nn.Module):
                  deform_groups: int = 1,
                  bias: bool = False,
                  im2col_step: int = 32) -> None:
-        super().__init__()
         if bias:
-            raise ValueError(f'bias={bias} is not supported in DeformConv2d.')
-        check_groups(in_channels, out_channels, groups)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
-        self.groups = groups
-        self.deform_groups = deform_groups
+            raise DeformConvArgumentError(
+                f'bias={bias} is not supported in DeformConv2d.')
+        super().__init__(in_channels, out_channels, kernel_size, stride,
+                         padding, dilation, groups, deform_groups)
         self.im2col_step = im2col_step
-        # as nn.Conv2d
-        self.transposed = False
-        self.output_padding = _single(0)
-        self.weight = nn.Parameter(
-            torch.empty(out_channels, in_channels // groups,
-                        *self.kernel_size))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -360,13 +406,6 @@ class DeformConv2d(nn.Module):
         return deform_conv2d(x, offset, self.weight, self.stride,
                              self.padding, self.dilation, self.groups,
                              self.deform_groups, False, self.im2col_step)
-
-    def extra_repr(self) -> str:
-        return (f'{self.in_channels}, {self.out_channels}, kernel_size='
-                f'{self.kernel_size}, stride={self.stride}, padding='
-                f'{self.padding}, dilation={self.dilation}, groups='
-                f'{self.groups}, deform_groups={self.deform_groups}, '
-                'bias=False')
 
 
 class DeformConv2dPack(OffsetConvMixin, DeformConv2d):
@@ -393,7 +432,7 @@ class DeformConv2dPack(OffsetConvMixin, DeformConv2d):
         return super().forward(x, self.conv_offset(x))
 
 
-class ModulatedDeformConv2d(nn.Module):
+class ModulatedDeformConv2d(DeformConvBase):
     """Modulated deformable convolution (DCNv2), as
     ``mmcv.ops.ModulatedDeformConv2d``.
 
@@ -420,22 +459,8 @@ class ModulatedDeformConv2d(nn.Module):
                  groups: int = 1,
                  deform_groups: int = 1,
                  bias: Union[bool, str] = True) -> None:
-        super().__init__()
-        check_groups(in_channels, out_channels, groups)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
-        self.groups = groups
-        self.deform_groups = deform_groups
-        # as nn.Conv2d
-        self.transposed = False
-        self.output_padding = _single(0)
-        self.weight = nn.Parameter(
-            torch.empty(out_channels, in_channels // groups,
-                        *self.kernel_size))
+        super().__init__(in_channels, out_channels, kernel_size, stride,
+                         padding, dilation, groups, deform_groups)
         if bias:
             self.bias = nn.Parameter(torch.empty(out_channels))
         else:
@@ -509,10 +534,10 @@ def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
         groups (int): Groups.
 
     Raises:
-        ValueError: When they do not.
+        DeformConvArgumentError: When they do not.
     """
     for name, channels in (('in_channels', in_channels),
                            ('out_channels', out_channels)):
         if channels % groups:
-            raise ValueError(f'{name} {channels} cannot be divided into '
-                             f'{groups} groups')
+            raise DeformConvArgumentError(
+                f'{name} {channels} cannot be divided into {groups} groups')

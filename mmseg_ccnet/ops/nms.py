@@ -57,13 +57,38 @@ def box_areas(boxes: Tensor, offset: int) -> Tensor:
                                                    offset)
 
 
+def box_ious(rows: Tensor, row_areas: Tensor, cols: Tensor,
+             col_areas: Tensor, offset: int) -> Tensor:
+    """The IoU of each pair of boxes, by mmcv's kernels' arithmetic.
+
+    Leading dimensions broadcast, so that groups of boxes are compared in
+    one call.
+
+    Args:
+        rows (Tensor): Boxes of shape (..., M, 4) as (x1, y1, x2, y2).
+        row_areas (Tensor): Their areas, of shape (..., M).
+        cols (Tensor): Boxes of shape (..., N, 4).
+        col_areas (Tensor): Their areas, of shape (..., N).
+        offset (int): 0 or 1, added to the widths and heights.
+
+    Returns:
+        Tensor: IoUs of shape (..., M, N), in the boxes' dtype.
+    """
+    rows, cols = rows.unsqueeze(-2), cols.unsqueeze(-3)
+    sides = []
+    for low, high in ((0, 2), (1, 3)):
+        side = torch.minimum(rows[..., high], cols[..., high]).sub_(
+            torch.maximum(rows[..., low], cols[..., low]))
+        sides.append(side.add_(offset).clamp_(min=0))
+    inter = sides[0].mul_(sides[1])
+    union = (row_areas[..., :, None] + col_areas[..., None, :]).sub_(inter)
+    return inter.div_(union)
+
+
 def iou_exceeds(rows: Tensor, row_areas: Tensor, cols: Tensor,
                 col_areas: Tensor, iou_threshold: float,
                 offset: int) -> Tensor:
     """Whether the IoU of each pair of boxes exceeds the threshold.
-
-    Leading dimensions broadcast, so that groups of boxes are compared in
-    one call.
 
     Args:
         rows (Tensor): Boxes of shape (..., M, 4) as (x1, y1, x2, y2).
@@ -76,15 +101,7 @@ def iou_exceeds(rows: Tensor, row_areas: Tensor, cols: Tensor,
     Returns:
         Tensor: Bool tensor of shape (..., M, N).
     """
-    rows, cols = rows.unsqueeze(-2), cols.unsqueeze(-3)
-    sides = []
-    for low, high in ((0, 2), (1, 3)):
-        side = torch.minimum(rows[..., high], cols[..., high]).sub_(
-            torch.maximum(rows[..., low], cols[..., low]))
-        sides.append(side.add_(offset).clamp_(min=0))
-    inter = sides[0].mul_(sides[1])
-    union = (row_areas[..., :, None] + col_areas[..., None, :]).sub_(inter)
-    return inter.div_(union) > iou_threshold
+    return box_ious(rows, row_areas, cols, col_areas, offset) > iou_threshold
 
 
 def resolve_greedy(suppresses: Tensor, candidates: Tensor) -> Tensor:

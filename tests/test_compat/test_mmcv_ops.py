@@ -89,7 +89,7 @@ def test_provided_ops_are_this_package_s():
     assert mmcv.ops.CrissCrossAttention is CrissCrossAttention
     assert cc_head.CrissCrossAttention is CrissCrossAttention
     assert focal_loss._sigmoid_focal_loss is ops.sigmoid_focal_loss
-    for name in ('nms', 'batched_nms', 'roi_align', 'RoIAlign',
+    for name in ('nms', 'batched_nms', 'soft_nms', 'roi_align', 'RoIAlign',
                  'sigmoid_focal_loss'):
         assert getattr(mmcv.ops, name) is getattr(ops, name)
     assert sys.modules['mmcv.ops.roi_align'].RoIAlignFunction is \
@@ -169,8 +169,7 @@ def test_submodules_are_stand_ins_and_do_not_shadow_functions():
 def test_other_ops_fail_when_used():
     import mmcv.ops
     from mmcv.ops import CARAFEPack, masked_conv2d
-    from mmcv.ops.carafe import CARAFENaiveFunction
-    from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention
+    from mmcv.ops.carafe import CARAFE, CARAFENaiveFunction
 
     assert isinstance(CARAFEPack, type) and issubclass(
         CARAFEPack, compat.CompiledOpPlaceholder)
@@ -182,21 +181,84 @@ def test_other_ops_fail_when_used():
     assert error.value.name == 'mmcv._ext'
     assert 'pip install' in str(error.value)
 
-    class Deformable(MultiScaleDeformableAttention):
+    class Upsampler(CARAFE):
         """Subclassing works; building does not."""
 
-    with pytest.raises(compat.MissingCompiledOpError,
-                       match='MultiScaleDeformableAttention'):
-        Deformable(embed_dims=8)
+    with pytest.raises(compat.MissingCompiledOpError, match='CARAFE'):
+        Upsampler(kernel_size=3, group_size=1, scale_factor=2)
     with pytest.raises(compat.MissingCompiledOpError,
                        match='mmcv.ops.carafe.CARAFENaiveFunction'):
         CARAFENaiveFunction()
     with pytest.raises(compat.MissingCompiledOpError,
                        match='mmcv.ops.masked_conv2d'):
         masked_conv2d(torch.zeros(1))
-    with pytest.raises(compat.MissingCompiledOpError, match='soft_nms'):
+    with pytest.raises(compat.MissingCompiledOpError, match='nms_match'):
         mmcv.ops.batched_nms(torch.rand(3, 4), torch.rand(3),
-                             torch.zeros(3), dict(type='soft_nms'))
+                             torch.zeros(3), dict(type='nms_match'))
+
+
+@needs_lite
+def test_cpu_paths_are_mmcv_s_own_and_run_on_the_cpu():
+    """Ops that mmcv computes in pure PyTorch on the CPU are mmcv's own
+    code; only their calls of the extension (for CUDA tensors) raise."""
+    import mmcv
+    from mmcv.ops import (
+        FusedBiasLeakyReLU,
+        MultiScaleDeformableAttention,
+        bias_act,
+        filtered_lrelu,
+        upfirdn2d,
+    )
+    from mmcv.ops.multi_scale_deform_attn import (
+        MultiScaleDeformableAttnFunction,
+        multi_scale_deformable_attn_pytorch,
+    )
+    from mmengine.registry import MODELS as ROOT_MODELS
+
+    ops_dir = os.path.join(os.path.dirname(mmcv.__file__), 'ops')
+    for module in sorted(compat.CPU_PATHS):
+        assert sys.modules[f'mmcv.ops.{module}'].__file__ == os.path.join(
+            ops_dir, f'{module}.py')
+    assert ROOT_MODELS.get('MultiScaleDeformableAttention') is \
+        MultiScaleDeformableAttention
+
+    # one level of 3 x 4 values, each query sampling the centre of a pixel
+    value = torch.arange(24.).view(1, 12, 1, 2)
+    shapes = torch.tensor([[3, 4]])
+    rows, cols = torch.tensor([0, 2, 1]), torch.tensor([3, 0, 1])
+    locations = torch.stack(((cols + 0.5) / 4, (rows + 0.5) / 3), dim=-1)
+    output = multi_scale_deformable_attn_pytorch(
+        value, shapes, locations.view(1, 3, 1, 1, 1, 2), torch.ones(1, 3, 1,
+                                                                    1, 1))
+    torch.testing.assert_close(output, value[0, rows * 4 + cols,
+                                             0].unsqueeze(0))
+    attention = MultiScaleDeformableAttention(
+        embed_dims=8, num_heads=2, num_levels=1, num_points=2,
+        batch_first=True)
+    query = torch.rand(2, 5, 8, requires_grad=True)
+    out = attention(
+        query,
+        value=torch.rand(2, 12, 8),
+        reference_points=torch.rand(2, 5, 1, 2),
+        spatial_shapes=shapes,
+        level_start_index=torch.tensor([0]))
+    out.sum().backward()
+    assert out.shape == (2, 5, 8) and query.grad.abs().sum() > 0
+
+    image = torch.rand(1, 2, 4, 5)
+    assert torch.equal(upfirdn2d(image, torch.ones(1, 1)), image)
+    assert torch.equal(bias_act(image, act='relu', gain=1), image.relu())
+    # (not run: OneDL's asks tensors for is_musa, which only torch builds
+    # for MUSA have, with the compiled onedl-mmcv too)
+    assert not issubclass(FusedBiasLeakyReLU, compat.CompiledOpPlaceholder)
+    torch.testing.assert_close(
+        filtered_lrelu(image),
+        torch.nn.functional.leaky_relu(image, 0.2) * 2**0.5)
+    with pytest.raises(compat.MissingCompiledOpError,
+                       match='multi_scale_deform_attn.ms_deform_attn_forward'):
+        MultiScaleDeformableAttnFunction.apply(value, shapes,
+                                               torch.tensor([0]), locations,
+                                               torch.ones(1), 64)
 
 
 @needs_lite
@@ -245,7 +307,7 @@ def test_every_ops_import_of_the_installed_stack_resolves(package):
 @needs_lite
 def test_transformer_bricks_import_without_the_missing_op_warning():
     """mmcv warns 'Fail to import MultiScaleDeformableAttention' when its
-    ops are missing; the stand-in provides the (placeholder) class."""
+    ops are missing; the stand-in provides mmcv's own class."""
     result = run_python(
         'import warnings\n'
         'with warnings.catch_warnings(record=True) as caught:\n'

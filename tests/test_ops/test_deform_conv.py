@@ -101,6 +101,24 @@ def test_fractional_offsets_by_hand():
                                torch.tensor([[[[3.625, 3.], [2.5, 1.]]]]))
 
 
+def test_no_offset_gradient_reaches_samples_outside_the_input():
+    """As in mmcv's kernels: a sample at row -1 is outside (-1, H), and its
+    offset gets no gradient, though one corner is the input's row 0."""
+    input = torch.tensor([[[[1., 2.], [3., 4.]]]])
+    offset = torch.zeros(1, 2, 2, 2)
+    offset[0, 0, 0, 0] = -1.  # (0, 0) reads (-1, 0)
+    offset.requires_grad_()
+    output = deform_conv2d(input, offset, torch.ones(1, 1, 1, 1))
+    output.sum().backward()
+    torch.testing.assert_close(output, torch.tensor([[[[0., 2.], [3.,
+                                                                 4.]]]]))
+    # elsewhere the gradient of row (column) is the next row (column) less
+    # this one, zero outside: (0, 1) reads 2, below it 4, right of it 0
+    torch.testing.assert_close(
+        offset.grad,
+        torch.tensor([[[[0., 2.], [-3., -4.]], [[0., -2.], [1., -4.]]]]))
+
+
 def test_gradcheck_in_float64():
     setting = (1, 1, 2, 2, 2)
     input, offset, mask, weight, bias = random_case(
@@ -151,10 +169,13 @@ def test_errors_name_the_value_at_fault():
     with pytest.raises(ValueError, match=r'offset of shape \(2, 18, 7, 9\) '
                        r'does not fit the output \(2, \*, 5, 7\)'):
         deform_conv2d(input, offset, weight)
-    with pytest.raises(ValueError, match='bias=True is not supported'):
+    # mmcv asserts these: the errors are AssertionErrors too
+    with pytest.raises(AssertionError, match='bias=True is not supported'):
         DeformConv2d(8, 4, 3, bias=True)
     with pytest.raises(ValueError, match='in_channels 8 cannot be divided'):
         ModulatedDeformConv2d(8, 6, 3, groups=3)
+    with pytest.raises(AssertionError, match='out_channels 4 cannot be'):
+        DeformConv2d(3, 4, 3, groups=3)
 
 
 def forward_and_grads(function, tensors):
