@@ -17,7 +17,9 @@ torchvision_ops`). On the CPU the pure-PyTorch path runs, the faster there
 at once (for ``im2col_step`` images at a time, which bounds the working
 memory of inference to that of ``im2col_step`` images' columns) and
 multiplies the columns with the weight, group by group; autograd takes the
-gradients back (keeping the gathered corners of every image for that).
+gradients back (keeping the gathered corners of every image for that), and,
+as in mmcv's kernels, none reaches the offset of a sample outside (-1, H) x
+(-1, W).
 """
 from typing import Optional, Tuple, Union
 
