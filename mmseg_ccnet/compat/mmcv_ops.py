@@ -33,6 +33,10 @@ together with a stand-in of each submodule of the installed mmcv's
   with a stand-in extension whose functions raise
   :class:`MissingCompiledOpError` when called, so that they run on the CPU
   as with the compiled mmcv;
+* those of the submodules above that register layers in mmengine's
+  ``MODELS`` (``SAC``, the sparse convolutions,
+  ``MultiScaleDeformableAttention``) are loaded by :func:`install`, as
+  importing the compiled ``mmcv.ops`` registers them;
 * every other name that the installed mmcv's ops define is a placeholder
   that raises :class:`MissingCompiledOpError` (a ``ModuleNotFoundError``
   naming the op and the install command) when it is used: a class (for a
@@ -211,6 +215,7 @@ class OpsCatalogue:
             if name.endswith('.py') and name != '__init__.py')
         #: The package's names: (submodule, name there) of each.
         self.exports = self._exports()
+        self._defined: Dict[str, FrozenSet[str]] = {}
         #: The submodules whose sources do not load mmcv's extension.
         self.pure = frozenset(
             name for name in self.submodules
@@ -218,7 +223,13 @@ class OpsCatalogue:
         #: The submodules loaded from mmcv's sources: the pure ones and
         #: those of :data:`CPU_PATHS`.
         self.own = self.pure | (CPU_PATHS & self.submodules)
-        self._defined: Dict[str, FrozenSet[str]] = {}
+        #: The submodules of ``own`` that register layers in mmengine's
+        #: ``MODELS`` when imported (e.g. ``saconv``: ``SAC``), but none of
+        #: :data:`PROVIDED`'s ops.
+        self.registering = frozenset(
+            name for name in self.own
+            if 'register_module(' in self.source(name)
+            and not self.defined(name) & set(PROVIDED))
 
     def _exports(self) -> Dict[str, Tuple[str, str]]:
         """What ``__init__.py`` imports from the submodules.
@@ -480,4 +491,7 @@ def install() -> bool:
     for layer_type, op in REGISTERED.items():
         if layer_type not in MODELS.module_dict:
             MODELS.register_module(layer_type, module=getattr(ops, op))
+    # as importing mmcv.ops registers them with the compiled mmcv
+    for submodule in sorted(catalogue.registering):
+        ops.own_module(submodule)
     return True

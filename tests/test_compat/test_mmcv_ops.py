@@ -262,6 +262,29 @@ def test_cpu_paths_are_mmcv_s_own_and_run_on_the_cpu():
 
 
 @needs_lite
+def test_layers_of_mmcv_s_own_modules_are_registered_on_install():
+    """Importing the compiled mmcv.ops registers SAC (DetectoRS), the
+    sparse convolutions and MultiScaleDeformableAttention; so does the
+    stand-in, with mmcv's own classes."""
+    import mmcv.ops
+    from mmcv.cnn import build_conv_layer
+    from mmengine.registry import MODELS as ROOT_MODELS
+
+    assert mmcv.ops.catalogue.registering == {
+        'multi_scale_deform_attn', 'saconv', 'sparse_conv'
+    }
+    for layer_type, module in (('SAC', 'saconv'),
+                               ('SparseConv2d', 'sparse_conv'),
+                               ('MultiScaleDeformableAttention',
+                                'multi_scale_deform_attn')):
+        assert ROOT_MODELS.get(layer_type).__module__ == f'mmcv.ops.{module}'
+    conv = build_conv_layer(dict(type='SAC', use_deform=True), 4, 6, 3,
+                            padding=1)
+    assert type(conv).__name__ == 'SAConv2d'
+    assert conv(torch.rand(1, 4, 8, 8)).shape == (1, 6, 8, 8)
+
+
+@needs_lite
 def test_names_mmcv_does_not_define_are_missing():
     import mmcv.ops
     with pytest.raises(ImportError, match='NoSuchOp'):
